@@ -1,0 +1,64 @@
+# Fanxiang — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install run migrate demo test lint pytest pytest-pg fuzz bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createcachetable
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "Fanxiang 正在 http://$(HOST):$(PORT)/ 上运行（Ctrl+C 停止）"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
+
+pytest: install
+	@echo "== pytest on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest
+
+pytest-pg: install
+	@if $(BIN)/python scripts/db_reachable.py "$(DATABASE_URL_PG)"; then \
+		echo "== pytest on PostgreSQL ($(DATABASE_URL_PG)) =="; \
+		DATABASE_URL="$(DATABASE_URL_PG)" $(BIN)/pytest -m "not browser"; \
+	elif [ -n "$$FANXIANG_REQUIRE_PG" ]; then \
+		echo "PostgreSQL at $(DATABASE_URL_PG) is not reachable and FANXIANG_REQUIRE_PG is set: failing."; exit 1; \
+	else \
+		echo "== SKIPPED pytest on PostgreSQL: $(DATABASE_URL_PG) is not reachable (set DATABASE_URL_PG) =="; \
+	fi
+
+fuzz: install
+	bash scripts/api_fuzz.sh
+
+test: lint pytest pytest-pg fuzz
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from auditlog.models import LogEntry
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from fanxiang.core import audit
+
+_ACTION_OF = {audit.EVENT_CREATE: LogEntry.Action.CREATE, audit.EVENT_DELETE: LogEntry.Action.DELETE}
+
+
+def audit_entries(
+    *,
+    event: str = "",
+    actor: str = "",
+    model: str = "",
+    object: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    ip: str = "",
+) -> QuerySet[LogEntry]:
+    """The audit trail, filtered. Only city admins reach this (checked by the callers)."""
+    qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+    if event:
+        if event in _ACTION_OF:
+            qs = qs.filter(action=_ACTION_OF[event])
+        elif event == audit.EVENT_UPDATE:
+            qs = qs.filter(action=LogEntry.Action.UPDATE).exclude(
+                additional_data__event=audit.EVENT_TRANSITION
+            )
+        else:
+            qs = qs.filter(additional_data__event=event)
+    if actor:
+        qs = qs.filter(Q(actor__username__icontains=actor) | Q(actor__real_name__icontains=actor))
+    if model:
+        qs = qs.filter(content_type__model=model.lower().split(".")[-1])
+    if object:
+        qs = qs.filter(Q(object_pk=object) | Q(object_repr__icontains=object))
+    if ip:
+        qs = qs.filter(remote_addr=ip)
+    tz = timezone.get_current_timezone()
+    for value, op in ((date_from, "gte"), (date_to, "lt")):
+        if value:
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                continue
+            if op == "lt":
+                day += dt.timedelta(days=1)
+            qs = qs.filter(**{f"timestamp__{op}": dt.datetime.combine(day, dt.time.min, tzinfo=tz)})
+    return qs

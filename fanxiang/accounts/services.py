@@ -1,0 +1,202 @@
+"""Account writes: users, role assignments, passwords, locks, API tokens. Each is one atomic action
+that writes its audit record in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fanxiang.accounts.models import ApiToken, Organization, RoleAssignment, User, hash_token
+from fanxiang.accounts.roles import Role
+from fanxiang.core import audit
+from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
+from fanxiang.core.scope import ADD, DELETE, ensure_in_scope
+from fanxiang.core.validators import validate_mobile
+from fanxiang.regions.models import Region
+
+
+def _require_user_admin(actor: User) -> None:
+    if not (actor.is_superuser or actor.has_role(Role.CITY_ADMIN)):
+        raise Forbidden("accounts.admin_required", "只有市级管理员可以管理用户。")
+
+
+def _check_password(password: str, user: User, field: str = "password") -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "accounts.password_policy", "密码不符合安全要求。", errors={field: list(exc.messages)}
+        )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    real_name: str,
+    password: str,
+    mobile: str = "",
+    organization: Organization | None = None,
+    email: str = "",
+    must_change_password: bool = True,
+) -> User:
+    _require_user_admin(actor)
+    username = (username or "").strip()
+    if not username:
+        raise InvalidInput.field("username", "accounts.username_required", "请填写用户名。")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(
+            "accounts.username_taken",
+            f"用户名“{username}”已被使用。",
+            errors={"username": ["用户名已被使用。"]},
+        )
+    user = User(
+        username=username,
+        real_name=(real_name or "").strip(),
+        mobile=validate_mobile(mobile) if mobile else "",
+        organization=organization,
+        email=email,
+        must_change_password=must_change_password,
+    )
+    _check_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, **fields: Any) -> User:
+    _require_user_admin(actor)
+    allowed = {"real_name", "mobile", "organization", "email"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput("request.unknown_fields", f"不可修改的字段：{', '.join(sorted(unknown))}")
+    if fields.get("mobile"):
+        fields["mobile"] = validate_mobile(fields["mobile"])
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def role_assign(*, actor: User, user: User, role: str, region: Region) -> RoleAssignment:
+    if role not in Role.values:
+        raise InvalidInput.field("role", "accounts.unknown_role", f"未知角色：{role}")
+    _require_user_admin(actor)
+    try:
+        with transaction.atomic():
+            assignment = RoleAssignment.objects.create(user=user, role=role, region=region)
+    except IntegrityError:
+        raise Conflict("accounts.role_exists", "该用户已拥有此区划的此角色。")
+    ensure_in_scope(actor, assignment, ADD)
+    user._fx_assignments = None
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
+    _require_user_admin(actor)
+    ensure_in_scope(actor, assignment, DELETE)
+    assignment.delete()
+
+
+@transaction.atomic
+def password_set_by_admin(*, actor: User, user: User, password: str) -> User:
+    """Admin reset: the user must change it at next login."""
+    _require_user_admin(actor)
+    _check_password(password, user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.save()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record_event(event=audit.EVENT_SECURITY, actor=actor, obj=user, data={"what": "password_reset"})
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str, request: Any = None) -> User:
+    if not user.check_password(old_password):
+        raise InvalidInput.field("old_password", "accounts.wrong_password", "原密码不正确。")
+    if old_password == new_password:
+        raise InvalidInput.field("new_password", "accounts.password_unchanged", "新密码不能与原密码相同。")
+    _check_password(new_password, user, "new_password")
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save()
+    audit.record_event(
+        event=audit.EVENT_SECURITY, actor=user, obj=user, request=request, data={"what": "password_change"}
+    )
+    return user
+
+
+@transaction.atomic
+def user_lock(*, actor: User, user: User, reason: str) -> User:
+    _require_user_admin(actor)
+    if user.pk == actor.pk:
+        raise InvalidInput("accounts.cannot_lock_self", "不能锁定自己的账户。")
+    if not (reason or "").strip():
+        raise InvalidInput.field("reason", "accounts.reason_required", "请填写锁定原因。")
+    user.is_active = False
+    user.locked_reason = reason.strip()[:200]
+    user.save()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record_event(
+        event=audit.EVENT_SECURITY, actor=actor, obj=user, data={"what": "lock", "reason": reason}
+    )
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User) -> User:
+    """Unlock an account: both an admin lock and a failed-login lockout."""
+    _require_user_admin(actor)
+    user.is_active = True
+    user.locked_reason = ""
+    user.save()
+    axes_reset(username=user.username)
+    audit.record_event(event=audit.EVENT_SECURITY, actor=actor, obj=user, data={"what": "unlock"})
+    return user
+
+
+@transaction.atomic
+def token_issue(*, user: User, request: Any = None) -> tuple[str, datetime]:
+    key = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + settings.API_TOKEN_TTL
+    ApiToken.objects.create(
+        user=user, key_hash=hash_token(key), expires_at=expires_at, created_ip=audit.client_ip(request)
+    )
+    audit.record_event(
+        event=audit.EVENT_LOGIN, actor=user, obj=user, request=request, data={"via": "api_token"}
+    )
+    return key, expires_at
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, request: Any = None) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record_event(
+        event=audit.EVENT_LOGOUT, actor=token.user, obj=token.user, request=request, data={"via": "api_token"}
+    )
+
+
+def set_active_region(*, request: Any, user: User, region_path: str | None) -> None:
+    if region_path and not any(a.region.tree_path == region_path for a in user.assignments()):
+        raise Forbidden("scope.region_forbidden", "您没有该区划的角色。")
+    if region_path:
+        request.session["active_region_path"] = region_path
+    else:
+        request.session.pop("active_region_path", None)

@@ -1,0 +1,38 @@
+"""The one API: /api/v1/ (django-ninja). Apps contribute routers; core supplies auth, errors, paging."""
+
+from ninja import NinjaAPI
+
+from fanxiang.core.api import JSONRenderer, install_error_handlers, staff_auth
+
+api = NinjaAPI(
+    title="周口市返乡入乡创业服务平台 API",
+    version="1.0.0",
+    description=(
+        "认证：POST /api/v1/auth/token 取得令牌，之后在请求头携带 `Authorization: Bearer <token>`。"
+        '错误格式：`{"code", "message", "errors": {"字段": ["原因"]}}`；列表：`?page=&page_size=` → '
+        '`{"count", "items"}`。'
+    ),
+    auth=staff_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+    renderer=JSONRenderer(),
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    from fanxiang.accounts.api import audit_router, auth_router, me_router, org_router
+    from fanxiang.core.api_tools import router as tools_router
+    from fanxiang.regions.api import router as regions_router
+    from fanxiang.targets.api import router as targets_router
+
+    api.add_router("/auth", auth_router)
+    api.add_router("/me", me_router)
+    api.add_router("/audit", audit_router)
+    api.add_router("/organizations", org_router)
+    api.add_router("/regions", regions_router)
+    api.add_router("/tools", tools_router)
+    api.add_router("/targets", targets_router)
+
+
+_mount()

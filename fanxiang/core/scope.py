@@ -1,0 +1,161 @@
+"""The one region-scope rule.
+
+A region-owned model subclasses :class:`RegionScopedModel` and names its path to a region in one line::
+
+    class Target(RegionScopedModel):
+        scope_region = "region"          # path to a ``regions.Region`` foreign key
+
+Every read then starts from ``Model.objects.for_user(user, action)``; every write is re-checked with
+:func:`ensure_in_scope` inside the transaction. Which region subtrees a user holds for an action is
+answered by a resolver that the accounts app installs (core knows no roles). Regions carry a
+materialised ``tree_path`` (``/411600/411625/``) so a subtree is a prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+
+from fanxiang.core.errors import Forbidden
+
+VIEW = "view"
+ADD = "add"
+CHANGE = "change"
+DELETE = "delete"
+EXPORT = "export"
+REVEAL = "reveal"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may reach for one model and action: everything, or some region subtrees."""
+
+    all: bool = False
+    region_paths: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        return not self.all and not self.region_paths
+
+    def covers_path(self, tree_path: str | None) -> bool:
+        if self.all:
+            return True
+        if not tree_path:
+            return False
+        return any(tree_path.startswith(p) for p in self.region_paths)
+
+
+NO_SCOPE = Scope()
+FULL_SCOPE = Scope(all=True)
+
+Resolver = Callable[[Any, type[models.Model], str], Scope]
+_resolver: Resolver | None = None
+
+
+def install_resolver(resolver: Resolver) -> None:
+    global _resolver
+    _resolver = resolver
+
+
+def resolve(user: Any, model: type[models.Model], action: str = VIEW) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_SCOPE
+    if _resolver is None:  # pragma: no cover - installed by accounts.apps
+        return NO_SCOPE
+    return _resolver(user, model, action)
+
+
+def region_lookup(model: type[models.Model]) -> str:
+    """The ORM lookup prefix from ``model`` to the region's ``tree_path``."""
+    path = getattr(model, "scope_region", None)
+    if path is None:
+        raise TypeError(f"{model.__name__} declares no scope_region")
+    return f"{path}__tree_path" if path else "tree_path"
+
+
+def scope_q(model: type[models.Model], scope: Scope) -> Q:
+    lookup = region_lookup(model)
+    q = Q()
+    for prefix in scope.region_paths:
+        q |= Q(**{f"{lookup}__startswith": prefix})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user: Any, action: str = VIEW) -> ScopedQuerySet:
+        scope = resolve(user, self.model, action)
+        if scope.all:
+            return self
+        if scope.empty:
+            return self.none()
+        return self.filter(scope_q(self.model, scope))
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class RegionScopedModel(models.Model):
+    """Base for every region-owned model: set ``scope_region`` to the path of its region FK."""
+
+    scope_region: ClassVar[str]
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    def scope_tree_path(self) -> str | None:
+        path = self.scope_region
+        obj: Any = self
+        if path:
+            for part in path.split("__"):
+                obj = getattr(obj, part, None)
+                if obj is None:
+                    return None
+        return getattr(obj, "tree_path", None)
+
+
+def scoped_models() -> list[type[RegionScopedModel]]:
+    """The registry of region-owned models; the generic scope tests iterate it."""
+    return [m for m in apps.get_models() if issubclass(m, RegionScopedModel) and not m._meta.abstract]
+
+
+def can(user: Any, model: type[models.Model], action: str, tree_path: str | None) -> bool:
+    return resolve(user, model, action).covers_path(tree_path)
+
+
+def ensure_in_scope(user: Any, obj: RegionScopedModel, action: str = CHANGE) -> None:
+    """Re-check after a write, inside the transaction: the object must still be inside the user's
+    scope for ``action``; raising here rolls the transaction back."""
+    if not can(user, type(obj), action, obj.scope_tree_path()):
+        raise Forbidden(
+            "scope.region_forbidden",
+            "无权在该行政区划范围内进行此操作。",
+            errors={"region": ["不在您负责的行政区划范围内。"]},
+        )
+
+
+def ensure_regions_in_scope(user: Any, model: type[models.Model], action: str, paths: Iterable[str]) -> None:
+    scope = resolve(user, model, action)
+    if not all(scope.covers_path(p) for p in paths):
+        raise Forbidden(
+            "scope.region_forbidden",
+            "无权在该行政区划范围内进行此操作。",
+            errors={"region": ["不在您负责的行政区划范围内。"]},
+        )
+
+
+def get_for_user(model: type[models.Model], user: Any, action: str = VIEW, **lookup: Any) -> Any:
+    """Fetch one object within the user's scope, or raise NotFound (never reveal existence)."""
+    from fanxiang.core.errors import NotFound
+
+    obj = model.objects.for_user(user, action).filter(**lookup).first()
+    if obj is None:
+        raise NotFound("not_found", "记录不存在或无权访问。")
+    return obj

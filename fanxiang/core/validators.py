@@ -1,0 +1,243 @@
+"""Identifier validators shared by forms, API and import.
+
+* citizen ID number (GB 11643-1999): ISO 7064 MOD 11-2 check character (python-stdnum), a real birth
+  date not in the future, and an address code from the national GB/T 2260 list, current or historic
+  (python-stdnum ships the list). A number carries the code in force when it was *first issued*, which
+  may be years after birth, so a code created after the birth year is fine; a code retired before the
+  birth year is not (the number could not have been issued under it).
+* unified social credit code (GB 32100-2015): a check-character mismatch is a *warning* an officer can
+  override with a reason, since some issued codes fail it.
+* mainland mobile numbers: +86 / 0086 / spaces / dashes normalised, ``1[3-9]`` + 9 digits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from stdnum import numdb
+from stdnum.cn import ric
+
+from fanxiang.core.errors import InvalidInput
+
+
+@dataclass
+class CheckResult:
+    valid: bool
+    code: str
+    message: str
+    value: str = ""
+    warning: bool = False
+    info: dict = field(default_factory=dict)
+
+    def raise_for(self, field_name: str) -> str:
+        if not self.valid:
+            raise InvalidInput.field(field_name, self.code, self.message)
+        return self.value
+
+
+# --------------------------------------------------------------------------- citizen ID number
+
+_PERIOD = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
+
+
+def _birthplace_periods(code6: str) -> tuple[str, list[tuple[int | None, int | None, str]]]:
+    """Province name and the (start, end, name) periods of a 6-digit address code, or ('', [])."""
+    results = numdb.get("cn/loc").info(code6)
+    info: dict[str, str] = {}
+    for _part, props in results:
+        info.update(props)
+    county = info.get("county")
+    if not county:
+        return "", []
+    periods: list[tuple[int | None, int | None, str]] = []
+    for item in county.split(","):
+        m = _PERIOD.match(item)
+        if m:
+            start, end, name = m.groups()
+            periods.append((int(start) if start else None, int(end) if end else None, name))
+        else:
+            periods.append((None, None, item))
+    return info.get("province", ""), periods
+
+
+def birthplace_name(code6: str) -> str:
+    province, periods = _birthplace_periods(code6)
+    if not periods:
+        return ""
+    name = periods[-1][2]
+    if code6.endswith("0000"):
+        return province
+    return f"{province}{name}" if province and name != province else name
+
+
+def _id_fail(code: str, message: str, value: str) -> CheckResult:
+    return CheckResult(valid=False, code=code, message=message, value=value)
+
+
+def check_id_number(raw: str | None, *, today: dt.date | None = None) -> CheckResult:
+    value = ric.compact(raw or "").replace(" ", "")
+    if not value:
+        return _id_fail("id.required", "请填写身份证号码。", value)
+    converted_from = ""
+    if len(value) == 15:
+        if not value.isdigit():
+            return _id_fail("id.invalid_format", "15位旧版身份证号码应全部为数字。", value)
+        # GB 11643-1989 numbers: insert the century "19" and compute the check character.
+        converted_from = value
+        body = value[:6] + "19" + value[6:]
+        value = body + ric.calc_check_digit(body + "0")
+    if len(value) != 18:
+        return _id_fail("id.invalid_length", f"身份证号码应为18位，当前为{len(value)}位。", value)
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        return _id_fail("id.invalid_format", "身份证号码前17位应为数字，最后一位为数字或X。", value)
+    if value[17] != ric.calc_check_digit(value):
+        return _id_fail("id.invalid_checksum", "身份证号码校验位不正确，请核对是否输错。", value)
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return _id_fail(
+            "id.invalid_birth_date", f"身份证号码中的出生日期 {value[6:14]} 不是有效日期。", value
+        )
+    today = today or timezone.localdate()
+    if birth > today:
+        return _id_fail("id.birth_date_in_future", "身份证号码中的出生日期晚于今天。", value)
+    if birth.year < 1900:
+        return _id_fail("id.invalid_birth_date", "身份证号码中的出生日期早于1900年。", value)
+    _province, periods = _birthplace_periods(value[:6])
+    if not periods:
+        return _id_fail(
+            "id.unknown_birthplace_code",
+            f"身份证号码前6位 {value[:6]} 不是有效的行政区划代码（现行或历史）。",
+            value,
+        )
+    # A code retired before the birth year cannot have been used to issue this number.
+    if all(end is not None and end < birth.year for _start, end, _name in periods):
+        return _id_fail(
+            "id.birthplace_code_retired",
+            f"行政区划代码 {value[:6]} 在 {birth.year} 年之前已撤销，不可能用于签发该号码。",
+            value,
+        )
+    sex = "M" if int(value[16]) % 2 == 1 else "F"
+    info = {
+        "birth_date": birth,
+        "sex": sex,
+        "birthplace": {"code": value[:6], "name": birthplace_name(value[:6])},
+    }
+    if converted_from:
+        info["converted_from"] = converted_from
+        return CheckResult(
+            valid=True,
+            code="id.converted_from_15_digit",
+            message=f"已将15位旧版号码 {converted_from} 按国标转换为18位号码 {value}。",
+            value=value,
+            info=info,
+        )
+    return CheckResult(valid=True, code="id.valid", message="身份证号码有效。", value=value, info=info)
+
+
+def validate_id_number(raw: str | None, field_name: str = "id_number") -> str:
+    return check_id_number(raw).raise_for(field_name)
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# --------------------------------------------------------------------------- unified social credit code
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+_ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def uscc_check_character(code17: str) -> str:
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(code17, _USCC_WEIGHTS, strict=True))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def check_credit_code(raw: str | None) -> CheckResult:
+    value = re.sub(r"[\s-]", "", raw or "").upper()
+    if not value:
+        return CheckResult(False, "uscc.required", "请填写统一社会信用代码。", value)
+    if len(value) != 18:
+        return CheckResult(
+            False, "uscc.invalid_length", f"统一社会信用代码应为18位，当前为{len(value)}位。", value
+        )
+    bad = sorted({c for c in value if c not in USCC_CHARSET})
+    if bad:
+        return CheckResult(
+            False,
+            "uscc.invalid_character",
+            f"统一社会信用代码含有不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z）。",
+            value,
+        )
+    if not value[2:8].isdigit():
+        return CheckResult(
+            False, "uscc.invalid_area_code", "统一社会信用代码第3–8位应为行政区划代码（数字）。", value
+        )
+    expected = uscc_check_character(value[:17])
+    if value[17] != expected:
+        return CheckResult(
+            False,
+            "uscc.checksum_mismatch",
+            f"统一社会信用代码校验位不符（按国标应为 {expected}）。如确认营业执照上的代码无误，可填写理由后强制保存。",
+            value,
+            warning=True,
+        )
+    return CheckResult(True, "uscc.valid", "统一社会信用代码有效。", value)
+
+
+def validate_credit_code(
+    raw: str | None, *, override_reason: str = "", field_name: str = "credit_code"
+) -> tuple[str, bool]:
+    """Return (normalised code, overridden). A checksum mismatch passes only with a reason."""
+    result = check_credit_code(raw)
+    if result.valid:
+        return result.value, False
+    if result.warning and override_reason.strip():
+        return result.value, True
+    raise InvalidInput.field(field_name, result.code, result.message)
+
+
+# --------------------------------------------------------------------------- mobile numbers
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_mobile(raw: str | None) -> str:
+    value = re.sub(r"[\s\-()（）]", "", raw or "")
+    for prefix in ("+86", "0086"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+    if len(value) == 13 and value.startswith("86"):
+        value = value[2:]
+    return value
+
+
+def check_mobile(raw: str | None) -> CheckResult:
+    value = normalize_mobile(raw)
+    if not value:
+        return CheckResult(False, "mobile.required", "请填写手机号码。", value)
+    if not _MOBILE.match(value):
+        return CheckResult(
+            False, "mobile.invalid", "手机号码应为以1开头的11位数字（如 13800138000）。", value
+        )
+    return CheckResult(True, "mobile.valid", "手机号码有效。", value)
+
+
+def validate_mobile(raw: str | None, field_name: str = "mobile") -> str:
+    return check_mobile(raw).raise_for(field_name)
+
+
+def mask_mobile(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)

@@ -1,0 +1,254 @@
+"""Generic scoped views: list (with the model's one filter set), detail, export, create/edit.
+
+Every queryset starts from ``Model.objects.for_user(user, action)``; forms narrow every dropdown of a
+region-owned model to the user's scope; writes go through a service and are re-checked in scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from fanxiang.core import audit
+from fanxiang.core.errors import DomainError
+from fanxiang.core.excel import build_workbook, xlsx_response
+from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, RegionScopedModel, resolve
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    accessor: str | Callable[[Any], Any]
+    link: bool = False
+
+    def value(self, obj: Any) -> Any:
+        if callable(self.accessor):
+            return self.accessor(obj)
+        value: Any = obj
+        for part in self.accessor.split("."):
+            display = getattr(value, f"get_{part}_display", None)
+            value = display() if callable(display) else getattr(value, part, None)
+            if value is None:
+                return ""
+        return value() if callable(value) else value
+
+
+class ScopedFormMixin:
+    """Narrow every ModelChoiceField over a region-owned model to the user's scope."""
+
+    scope_action = VIEW
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                model = field.queryset.model
+                if issubclass(model, RegionScopedModel):
+                    field.queryset = field.queryset.for_user(user, self.scope_action)
+
+
+class ScopedForm(ScopedFormMixin, forms.Form):
+    pass
+
+
+def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
+    if exc.errors:
+        for field, msgs in exc.errors.items():
+            target = field if field in form.fields else None
+            for msg in msgs:
+                form.add_error(target, msg)
+    form.add_error(None, f"{exc.message}（{exc.code}）")
+
+
+class ScopedMixin(LoginRequiredMixin):
+    model: type[models.Model]
+    action = VIEW
+
+    def scoped_queryset(self, action: str | None = None):
+        return self.model.objects.for_user(self.request.user, action or self.action)
+
+
+class ScopedListView(ScopedMixin, ListView):
+    template_name = "core/object_list.html"
+    paginate_by = 20
+    filterset_class: Any = None
+    columns: list[Column] = []
+    title = ""
+    detail_url_name: str | None = None
+    export_url_name: str | None = None
+    create_url_name: str | None = None
+    ordering_fields: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        qs = self.scoped_queryset()
+        if self.filterset_class is not None:
+            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+            qs = self.filterset.qs
+        else:
+            self.filterset = None
+        return qs
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and resolve(request.user, self.model, self.action).empty:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = [(obj, [c.value(obj) for c in self.columns]) for obj in ctx["object_list"]]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(
+            title=self.title or self.model._meta.verbose_name_plural,
+            columns=self.columns,
+            rows=rows,
+            filter=self.filterset,
+            detail_url_name=self.detail_url_name,
+            export_url=reverse(self.export_url_name) if self.export_url_name else None,
+            create_url=(
+                reverse(self.create_url_name)
+                if self.create_url_name and not resolve(self.request.user, self.model, ADD).empty
+                else None
+            ),
+            can_export=not resolve(self.request.user, self.model, EXPORT).empty,
+            querystring=query.urlencode(),
+        )
+        return ctx
+
+
+class ScopedDetailView(ScopedMixin, DetailView):
+    template_name = "core/object_detail.html"
+    fields: list[Column] = []
+    edit_url_name: str | None = None
+
+    def get_queryset(self):
+        return self.scoped_queryset()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj = ctx["object"]
+        can_edit = (
+            bool(self.edit_url_name)
+            and self.model.objects.for_user(self.request.user, CHANGE).filter(pk=obj.pk).exists()
+        )
+        ctx.update(
+            title=str(obj),
+            verbose_name=self.model._meta.verbose_name,
+            pairs=[(c.label, c.value(obj)) for c in self.fields],
+            edit_url=reverse(self.edit_url_name, args=[obj.pk]) if can_edit else None,
+            history=self.history(obj),
+        )
+        return ctx
+
+    def history(self, obj):
+        from auditlog.models import LogEntry
+
+        return LogEntry.objects.get_for_object(obj).select_related("actor")[:20]
+
+
+class ScopedExportView(ScopedMixin, View):
+    """Export the current filtered list to Excel (same filter set as the page and the API)."""
+
+    action = EXPORT
+    filterset_class: Any = None
+    columns: list[Column] = []
+    filename = "export"
+    max_rows = 200_000
+
+    def get(self, request, *args, **kwargs):
+        qs = self.scoped_queryset()
+        if resolve(request.user, self.model, EXPORT).empty:
+            raise PermissionDenied
+        if self.filterset_class is not None:
+            qs = self.filterset_class(request.GET or None, queryset=qs, request=request).qs
+        rows = ([c.value(obj) for c in self.columns] for obj in qs[: self.max_rows].iterator(chunk_size=2000))
+        content = build_workbook(
+            str(self.model._meta.verbose_name_plural), [c.label for c in self.columns], rows
+        )
+        audit.record_event(
+            event=audit.EVENT_EXPORT,
+            actor=request.user,
+            model=self.model,
+            object_repr=str(self.model._meta.verbose_name_plural),
+            request=request,
+            data={"filters": request.GET.dict(), "format": "xlsx"},
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return xlsx_response(f"{self.filename}-{stamp}.xlsx", content)
+
+
+class ServiceFormView(LoginRequiredMixin, View):
+    """A form whose valid data goes to a service function; domain errors come back onto the form."""
+
+    template_name = "core/object_form.html"
+    form_class: type[forms.BaseForm]
+    title = ""
+    model: type[models.Model] | None = None
+    action = ADD
+
+    def get_object(self):
+        return None
+
+    def get_form(self, data=None, files=None):
+        return self.form_class(data, files, user=self.request.user, **self.form_kwargs())
+
+    def form_kwargs(self) -> dict:
+        return {}
+
+    def check_permission(self) -> None:
+        if self.model is not None and resolve(self.request.user, self.model, self.action).empty:
+            raise PermissionDenied
+
+    def get(self, request, *args, **kwargs):
+        self.check_permission()
+        self.object = self.get_object()
+        return render(request, self.template_name, self.context(self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        self.check_permission()
+        self.object = self.get_object()
+        form = self.get_form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = self.perform(form)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, self.success_message(result))
+                return HttpResponseRedirect(self.success_url(result))
+        return render(
+            request, self.template_name, self.context(form), status=422 if request.method == "POST" else 200
+        )
+
+    def context(self, form) -> dict:
+        return {"form": form, "title": self.title, "object": getattr(self, "object", None)}
+
+    def perform(self, form):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def success_message(self, result) -> str:
+        return "已保存。"
+
+    def success_url(self, result) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def get_scoped_or_404(model, user, action=VIEW, **lookup):
+    obj = model.objects.for_user(user, action).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from fanxiang.regions import views
+
+app_name = "regions"
+
+urlpatterns = [
+    path("", views.RegionListView.as_view(), name="region_list"),
+    path("export/", views.RegionExportView.as_view(), name="region_export"),
+    path("<int:pk>/", views.RegionDetailView.as_view(), name="region_detail"),
+]

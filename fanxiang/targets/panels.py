@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+
+from fanxiang.targets import selectors
+from fanxiang.targets.models import Indicator
+
+
+def targets_panel(request) -> dict | None:
+    """Home panel: this year's targets of the user's top regions, with the breakdown as a chart."""
+    user = request.user
+    year = selectors.latest_year(user)
+    if year is None:
+        return None
+    rows = list(selectors.targets_for_user(user).filter(year=year).order_by("region__tree_path", "indicator"))
+    if not rows:
+        return None
+    top_depth = min(r.region.tree_path.count("/") for r in rows)
+    top = [r for r in rows if r.region.tree_path.count("/") == top_depth]
+    chart = None
+    people = [t for t in top if t.indicator == Indicator.NEW_ENTREPRENEURS]
+    if people:
+        children = selectors.target_breakdown(people[0], user)
+        if children:
+            chart = {
+                "tooltip": {},
+                "grid": {"left": 48, "right": 16, "bottom": 60, "top": 30},
+                "xAxis": {
+                    "type": "category",
+                    "data": [c.region.name for c in children],
+                    "axisLabel": {"rotate": 35},
+                },
+                "yAxis": {"type": "value", "name": "人"},
+                "series": [
+                    {
+                        "type": "bar",
+                        "name": "新增返乡入乡创业人数目标",
+                        "data": [int(c.value) for c in children],
+                        "itemStyle": {"color": "#b4232a"},
+                    }
+                ],
+            }
+    return {"year": year, "top": top, "chart_json": json.dumps(chart, ensure_ascii=False) if chart else None}
