@@ -21,7 +21,7 @@ install_error_handlers(api)
 
 
 def _mount() -> None:
-    from fanxiang.accounts.api import audit_router, auth_router, me_router, org_router
+    from fanxiang.accounts.api import assignment_router, audit_router, auth_router, me_router, org_router
     from fanxiang.core.api_tools import router as tools_router
     from fanxiang.regions.api import router as regions_router
     from fanxiang.targets.api import router as targets_router
@@ -30,6 +30,7 @@ def _mount() -> None:
     api.add_router("/me", me_router)
     api.add_router("/audit", audit_router)
     api.add_router("/organizations", org_router)
+    api.add_router("/role-assignments", assignment_router)
     api.add_router("/regions", regions_router)
     api.add_router("/tools", tools_router)
     api.add_router("/targets", targets_router)

@@ -159,6 +159,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Static assets are served by the app itself (WhiteNoise): intranets have no CDN.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

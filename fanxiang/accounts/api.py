@@ -6,13 +6,13 @@ from django.contrib.auth import authenticate
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from fanxiang.accounts import services
-from fanxiang.accounts.models import Organization, OrganizationKind
+from fanxiang.accounts import selectors, services
+from fanxiang.accounts.models import Organization, OrganizationKind, RoleAssignment
 from fanxiang.accounts.roles import Role
-from fanxiang.accounts.selectors import audit_entries
 from fanxiang.core import audit
 from fanxiang.core.api import ErrorOut, PageNumberPagination
 from fanxiang.core.errors import Forbidden, TooManyRequests, Unauthorized
+from fanxiang.core.scope import get_for_user
 
 auth_router = Router(tags=["认证"])
 me_router = Router(tags=["认证"])
@@ -177,7 +177,7 @@ def audit_list(
     user = request.user
     if not (user.is_superuser or user.has_role(Role.CITY_ADMIN)):
         raise Forbidden("audit.forbidden", "只有市级管理员可以查看审计日志。")
-    return audit_entries(
+    return selectors.audit_entries(
         event=event, actor=actor, model=model, object=object, date_from=date_from, date_to=date_to, ip=ip
     )
 
@@ -185,7 +185,55 @@ def audit_list(
 @org_router.get("/", response=list[OrgOut], summary="机构（成员单位、经办银行、担保机构等）")
 @paginate(PageNumberPagination)
 def org_list(request, kind: OrganizationKind | None = None):
-    qs = Organization.objects.filter(is_active=True).select_related("region")
-    if kind:
-        qs = qs.filter(kind=kind)
+    return selectors.organizations(kind=kind)
+
+
+assignment_router = Router(tags=["用户与权限"])
+
+
+class AssignmentRowOut(Schema):
+    id: int
+    username: str
+    real_name: str
+    role: str
+    role_label: str
+    region: str
+    region_name: str
+
+    @staticmethod
+    def resolve_username(obj: RoleAssignment) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_real_name(obj: RoleAssignment) -> str:
+        return obj.user.real_name
+
+    @staticmethod
+    def resolve_role_label(obj: RoleAssignment) -> str:
+        return str(obj.get_role_display())
+
+    @staticmethod
+    def resolve_region(obj: RoleAssignment) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region_name(obj: RoleAssignment) -> str:
+        return obj.region.name
+
+
+@assignment_router.get("/", response=list[AssignmentRowOut], summary="角色授权（限本人负责区划）")
+@paginate(PageNumberPagination)
+def assignment_list(request, role: Role | None = None, region: str | None = None):
+    qs = selectors.assignments_for_user(request.user).order_by("region__tree_path", "user__username")
+    if role:
+        qs = qs.filter(role=role)
+    if region:
+        qs = qs.filter(region__code=region)
     return qs
+
+
+@assignment_router.get(
+    "/{int:assignment_id}", response={200: AssignmentRowOut, 404: ErrorOut}, summary="角色授权详情"
+)
+def assignment_detail(request, assignment_id: int):
+    return get_for_user(RoleAssignment, request.user, pk=assignment_id)

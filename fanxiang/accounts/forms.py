@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from fanxiang.accounts.models import Organization, User
+from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.accounts.roles import Role
 from fanxiang.core.views import ScopedForm
 from fanxiang.regions.models import Region
@@ -35,6 +35,9 @@ class PasswordChangeForm(forms.Form):
 
 
 class UserCreateForm(ScopedForm):
+    scope_model = RoleAssignment
+    scope_action = "add"
+
     username = forms.CharField(label="用户名", max_length=150)
     real_name = forms.CharField(label="姓名", max_length=32)
     mobile = forms.CharField(label="手机号码", max_length=20, required=False)
@@ -60,6 +63,7 @@ class UserEditForm(ScopedForm):
 
 
 class RoleAssignForm(ScopedForm):
+    scope_model = RoleAssignment
     scope_action = "add"
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     region = forms.ModelChoiceField(

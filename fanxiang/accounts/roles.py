@@ -56,5 +56,5 @@ for _role in (
     Role.BANK_OFFICER,
     Role.EXPERT,
 ):
-    grant(_role, "regions.region", {VIEW})
-grant(Role.COUNTY_OFFICER, "accounts.roleassignment", {VIEW})
+    grant(_role, "regions.region", {VIEW, EXPORT})
+grant(Role.COUNTY_OFFICER, "accounts.roleassignment", {VIEW, EXPORT})

@@ -6,7 +6,9 @@ from auditlog.models import LogEntry
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from fanxiang.accounts.models import Organization, RoleAssignment
 from fanxiang.core import audit
+from fanxiang.core.scope import VIEW
 
 _ACTION_OF = {audit.EVENT_CREATE: LogEntry.Action.CREATE, audit.EVENT_DELETE: LogEntry.Action.DELETE}
 
@@ -51,3 +53,14 @@ def audit_entries(
                 day += dt.timedelta(days=1)
             qs = qs.filter(**{f"timestamp__{op}": dt.datetime.combine(day, dt.time.min, tzinfo=tz)})
     return qs
+
+
+def organizations(*, kind: str | None = None) -> QuerySet[Organization]:
+    """Organizations are a city-wide catalogue (member units, banks, guarantee institutions), not
+    region-owned personal data: every signed-in user may list them."""
+    qs = Organization.objects.filter(is_active=True).select_related("region")
+    return qs.filter(kind=kind) if kind else qs
+
+
+def assignments_for_user(user, action: str = VIEW) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.for_user(user, action).select_related("user", "region")

@@ -45,7 +45,8 @@ def lockout_response(request, credentials=None, *args, **kwargs):
             {"code": "auth.locked_out", "message": "连续登录失败次数过多，账户已锁定15分钟。", "errors": {}},
             status=429,
         )
-    form = LoginForm(request)
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+    form.cleaned_data = {}  # unbound: add_error() needs cleaned_data to exist
     form.add_error(None, "连续登录失败次数过多，账户已锁定15分钟，请稍后再试或联系管理员解锁。")
     return render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
 

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cell(value):
+    """Excel takes numbers, text, dates and booleans; everything else goes in as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float, Decimal, bool, dt.date, dt.datetime)):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return timezone.localtime(value).replace(tzinfo=None)
+        return value
+    return str(value)
 
 
 def build_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -24,7 +38,7 @@ def build_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence])
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
     for row in rows:
-        values = ["" if v is None else v for v in row]
+        values = [_cell(v) for v in row]
         ws.append(values)
         for i, v in enumerate(values):
             widths[i] = min(60, max(widths[i], len(str(v)) + 2))

@@ -25,7 +25,7 @@ from django.views.generic import DetailView, ListView
 from fanxiang.core import audit
 from fanxiang.core.errors import DomainError
 from fanxiang.core.excel import build_workbook, xlsx_response
-from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, RegionScopedModel, resolve
+from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, RegionScopedModel, resolve, scope_q
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,14 @@ class Column:
 
 
 class ScopedFormMixin:
-    """Narrow every ModelChoiceField over a region-owned model to the user's scope."""
+    """Narrow every ModelChoiceField over a region-owned model to the user's scope.
+
+    With ``scope_model`` set (the model the form writes), the dropdowns offer what lies inside the
+    user's scope for ``scope_action`` on that model — a target form offers the regions where the user
+    may add targets. Otherwise each dropdown uses its own model's scope for ``scope_action``."""
 
     scope_action = VIEW
+    scope_model: type[models.Model] | None = None
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,7 +63,12 @@ class ScopedFormMixin:
             if isinstance(field, forms.ModelChoiceField):
                 model = field.queryset.model
                 if issubclass(model, RegionScopedModel):
-                    field.queryset = field.queryset.for_user(user, self.scope_action)
+                    scope = resolve(user, self.scope_model or model, self.scope_action)
+                    if scope.all:
+                        continue
+                    field.queryset = (
+                        field.queryset.none() if scope.empty else field.queryset.filter(scope_q(model, scope))
+                    )
 
 
 class ScopedForm(ScopedFormMixin, forms.Form):

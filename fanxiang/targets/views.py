@@ -62,6 +62,7 @@ class TargetExportView(ScopedExportView):
 
 
 class TargetForm(ScopedForm):
+    scope_model = Target
     scope_action = "add"
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     indicator = forms.ChoiceField(label="指标", choices=Indicator.choices)
@@ -120,6 +121,7 @@ class BreakdownForm(ScopedForm):
 
 
 class TargetBreakdownView(ServiceFormView):
+    form_class = BreakdownForm
     template_name = "targets/breakdown_form.html"
     model = Target
     action = CHANGE
