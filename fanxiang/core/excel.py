@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.http import HttpResponse
