@@ -7,7 +7,9 @@ import json
 import logging
 from typing import Any
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -61,6 +63,14 @@ def _loc_to_field(loc: list[Any]) -> str:
     return ".".join(parts) or "__all__"
 
 
+TOKEN_ERROR_MESSAGES = {
+    "auth.token_invalid": "访问令牌无效，请重新获取令牌。",
+    "auth.token_expired": "访问令牌已过期，请重新获取令牌。",
+    "auth.token_revoked": "访问令牌已注销，请重新获取令牌。",
+    "auth.account_locked": "该账户已被锁定，请联系市级管理员。",
+}
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError):
@@ -80,13 +90,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError):
-        body = {"code": "auth.required", "message": "请先登录或提供有效的访问令牌。", "errors": {}}
+        # A bearer token was sent but refused: say why (expired, revoked, unknown, account locked).
+        code = getattr(request, "token_error", None) or "auth.required"
+        message = TOKEN_ERROR_MESSAGES.get(code, "请先登录或提供有效的访问令牌。")
+        body = {"code": code, "message": message, "errors": {}}
         return api.create_response(request, body, status=401)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):
         body = {"code": "not_found", "message": "记录不存在或无权访问。", "errors": {}}
         return api.create_response(request, body, status=404)
+
+    def bad_request(request: HttpRequest, exc: Exception):
+        # A malformed body (e.g. multipart without a boundary) surfaces when something reads
+        # request.POST; Django answers these with 400, and so must the API.
+        body = {"code": "request.malformed", "message": "请求格式有误，无法解析请求内容。", "errors": {}}
+        return api.create_response(request, body, status=400)
+
+    for exc_class in (MultiPartParserError, BadRequest, SuspiciousOperation):
+        api.add_exception_handler(exc_class, bad_request)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception):
@@ -98,6 +120,30 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError):
         body = {"code": f"http.{exc.status_code}", "message": str(exc), "errors": {}}
         return api.create_response(request, body, status=exc.status_code)
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, the 404 of a URL no route matches (Django's HTML page) and the 405 of a method a
+    path lacks (ninja's plain text) answer in the API's JSON error format too."""
+
+    MESSAGES = {404: ("not_found", "接口不存在，请检查请求地址。"), 405: ("method_not_allowed", "该接口不支持此请求方法。")}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code in self.MESSAGES
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code, message = self.MESSAGES[response.status_code]
+            body = json.dumps({"code": code, "message": message, "errors": {}}, ensure_ascii=False)
+            response.content = body.encode()
+            response["Content-Type"] = "application/json; charset=utf-8"
+            response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class PageNumberPagination(PaginationBase):

@@ -85,7 +85,8 @@ def record_event(
     data: dict | None = None,
 ) -> LogEntry:
     """Write one audit event. ``obj`` or ``model`` names what it concerns."""
-    target_model = type(obj) if obj is not None else model
+    # obj.__class__, not type(obj): request.user is a SimpleLazyObject that proxies __class__.
+    target_model = obj.__class__ if obj is not None else model
     if target_model is None:
         raise ValueError("record_event needs obj or model")
     content_type = ContentType.objects.get_for_model(target_model)

@@ -84,7 +84,7 @@ def test_web_lockout_after_five_failures(demo):
     client = Client()
     response = web_login(client)  # the right password
     assert response.status_code == 429
-    assert "锁定" in response.content.decode()
+    assert "联系管理员解锁" in response.content.decode()
     assert not web_logged_in(client)
     # other accounts are not affected (lockout by username, not by address)
     other = Client()
@@ -229,10 +229,27 @@ def test_garbage_token(db, garbage):
     assert response.json()["code"] == "auth.token_invalid"
 
 
-def test_revoke_without_token_uses_session(demo, web):
+def test_revoke_needs_a_bearer_token(demo, web):
     response = web(USERNAME).delete("/api/v1/auth/token")
-    # a session DELETE without CSRF token is refused by auth
     assert response.status_code == 401
+    assert response.json()["code"] == "auth.token_required"
+
+
+def test_revoke_with_garbage_token(db):
+    response = ApiClient("garbage").delete("/api/v1/auth/token")
+    assert response.status_code == 401
+    assert response.json()["code"] == "auth.token_invalid"
+
+
+def test_session_write_without_csrf_is_refused(demo):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo[USERNAME])
+    assert client.get("/api/v1/me").status_code == 200
+    response = client.post(
+        "/api/v1/tools/check-mobile", '{"mobile": "13800138000"}', content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "auth.required"
 
 
 # --------------------------------------------------------------------------- password policy
