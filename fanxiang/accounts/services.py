@@ -37,6 +37,7 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
         )
 
 
+@audit.audited
 @transaction.atomic
 def user_create(
     *,
@@ -74,6 +75,7 @@ def user_create(
     return user
 
 
+@audit.audited
 @transaction.atomic
 def user_update(*, actor: User, user: User, **fields: Any) -> User:
     _require_user_admin(actor)
@@ -89,6 +91,7 @@ def user_update(*, actor: User, user: User, **fields: Any) -> User:
     return user
 
 
+@audit.audited
 @transaction.atomic
 def role_assign(*, actor: User, user: User, role: str, region: Region) -> RoleAssignment:
     if role not in Role.values:
@@ -104,6 +107,7 @@ def role_assign(*, actor: User, user: User, role: str, region: Region) -> RoleAs
     return assignment
 
 
+@audit.audited
 @transaction.atomic
 def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
     _require_user_admin(actor)
@@ -111,6 +115,7 @@ def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
     assignment.delete()
 
 
+@audit.audited
 @transaction.atomic
 def password_set_by_admin(*, actor: User, user: User, password: str) -> User:
     """Admin reset: the user must change it at next login."""
@@ -142,6 +147,7 @@ def password_change(*, user: User, old_password: str, new_password: str, request
     return user
 
 
+@audit.audited
 @transaction.atomic
 def user_lock(*, actor: User, user: User, reason: str) -> User:
     _require_user_admin(actor)
@@ -159,6 +165,7 @@ def user_lock(*, actor: User, user: User, reason: str) -> User:
     return user
 
 
+@audit.audited
 @transaction.atomic
 def user_unlock(*, actor: User, user: User) -> User:
     """Unlock an account: both an admin lock and a failed-login lockout."""

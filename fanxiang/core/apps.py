@@ -5,3 +5,11 @@ class CoreConfig(AppConfig):
     name = "fanxiang.core"
     label = "core"
     verbose_name = "核心"
+
+    def ready(self) -> None:
+        from auditlog.models import LogEntry
+        from django.db.models.signals import pre_save
+
+        from fanxiang.core.audit import fill_actor
+
+        pre_save.connect(fill_actor, sender=LogEntry, dispatch_uid="fanxiang_fill_actor")

@@ -12,7 +12,11 @@ Two layers share one table (django-auditlog's ``LogEntry``):
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
@@ -56,6 +60,41 @@ _EVENT_FOR_ACTION = {
     LogEntry.Action.UPDATE: EVENT_UPDATE,
     LogEntry.Action.DELETE: EVENT_DELETE,
 }
+
+
+_actor: ContextVar[Any] = ContextVar("fanxiang_audit_actor", default=None)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def acting_as(actor: Any) -> Iterator[None]:
+    """Changes logged inside this block name ``actor`` when no request supplied one (services called from
+    management commands, imports, background tasks)."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def audited(func: F) -> F:
+    """Decorate a service taking ``actor=``: its generic change-log rows carry that actor."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with acting_as(kwargs.get("actor")):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fill_actor(sender: Any, instance: LogEntry, **kwargs: Any) -> None:
+    """pre_save on LogEntry: take the service's actor where the request context gave none."""
+    if instance.actor_id is None:
+        actor = _actor.get()
+        if actor is not None and getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None):
+            instance.actor = actor
+            instance.actor_email = getattr(actor, "email", None)
 
 
 def track(model: type[models.Model], **options: Any) -> type[models.Model]:

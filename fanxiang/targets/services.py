@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
+from fanxiang.core import audit
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.scope import ADD, CHANGE, ensure_regions_in_scope
 from fanxiang.regions.models import Region
@@ -51,6 +52,7 @@ def _check_children_sum(parent: Target) -> None:
         )
 
 
+@audit.audited
 @transaction.atomic
 def target_set(
     *,

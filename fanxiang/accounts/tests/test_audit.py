@@ -308,3 +308,24 @@ def test_audit_page_for_city_admin(demo, web):
 @pytest.mark.parametrize("username", [USERNAME, "leader", "unit_liaison"])
 def test_audit_page_forbidden_for_others(web, username):
     assert web(username).get("/accounts/audit/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_service_called_outside_a_request_logs_its_actor(demo):
+    """A service run from a shell, command or task still names who acted."""
+    from auditlog.models import LogEntry
+
+    from fanxiang.accounts import services
+    from fanxiang.accounts.models import RoleAssignment
+    from fanxiang.regions.models import Region
+
+    admin = demo["city_admin"]
+    assignment = services.role_assign(
+        actor=admin,
+        user=demo["officer_411602"],
+        role="service_clerk",
+        region=Region.objects.get(code="411602"),
+    )
+    entry = LogEntry.objects.get_for_object(assignment).get(action=LogEntry.Action.CREATE)
+    assert entry.actor == admin
+    assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
