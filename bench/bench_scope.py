@@ -34,7 +34,9 @@ def main(rounds: int = 60) -> None:
     for username in ("city_admin", "officer_411625"):
         client = Client()
         token = client.post(
-            "/api/v1/auth/token", {"username": username, "password": "Demo@2020fx"}, content_type="application/json"
+            "/api/v1/auth/token",
+            {"username": username, "password": "Demo@2020fx"},
+            content_type="application/json",
         ).json()["token"]
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         for _ in range(5):
@@ -48,7 +50,9 @@ def main(rounds: int = 60) -> None:
         count = response.json()["count"]
         p50, p95 = percentiles(samples)
         results[username] = p50
-        print(f"GET /api/v1/targets/ as {username:<15} rows in scope {count:>7,}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+        print(
+            f"GET /api/v1/targets/ as {username:<15} rows in scope {count:>7,}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
+        )
     print(f"ratio officer/admin p50: {results['officer_411625'] / results['city_admin']:.2f}")
 
 

@@ -126,7 +126,10 @@ class ApiJsonErrorsMiddleware:
     """Under /api/, the 404 of a URL no route matches (Django's HTML page) and the 405 of a method a
     path lacks (ninja's plain text) answer in the API's JSON error format too."""
 
-    MESSAGES = {404: ("not_found", "接口不存在，请检查请求地址。"), 405: ("method_not_allowed", "该接口不支持此请求方法。")}
+    MESSAGES = {
+        404: ("not_found", "接口不存在，请检查请求地址。"),
+        405: ("method_not_allowed", "该接口不支持此请求方法。"),
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response

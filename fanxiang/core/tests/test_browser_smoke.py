@@ -1,0 +1,188 @@
+"""Browser smoke test: real Chromium against the live server.
+
+For each role: log in through the form, check the Chinese home page, then open every link of the side
+navigation and require HTTP < 400, no console errors, no uncaught page errors and no request leaving
+the app (government intranet: no CDN, no third-party origin). Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from fanxiang.conftest import DEMO_PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM guard would refuse the
+# fixtures' database access from it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+# Not network requests: they never leave the browser.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = "Chromium not installed: browser smoke test skipped"
+        if os.environ.get("FANXIANG_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not installed at {CHROMIUM} and FANXIANG_REQUIRE_BROWSER is set")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watcher:
+    """Collects console errors, uncaught page errors and foreign requests of one page."""
+
+    def __init__(self, page, origin: str):
+        self.origin = origin.rstrip("/") + "/"
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("request", self._request)
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+
+    def _request(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.origin) or url.startswith(LOCAL_SCHEMES)):
+            self.foreign_requests.append(url)
+
+    def problems(self) -> dict[str, list[str]]:
+        found = {
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "foreign requests": self.foreign_requests,
+        }
+        return {k: list(v) for k, v in found.items() if v}
+
+    def reset(self) -> None:
+        self.console_errors.clear()
+        self.page_errors.clear()
+        self.foreign_requests.clear()
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
+
+
+def _count_mismatch(page) -> str | None:
+    """On a generic list page the "共 N 条" line must agree with the rows shown: all of them on a single
+    page (an empty list shows one "暂无记录" row), at most N and at least one when paginated."""
+    if not page.is_visible("[data-testid=count]"):
+        return None
+    match = re.search(r"\d+", page.inner_text("[data-testid=count]"))
+    count = int(match.group()) if match else -1
+    rows = page.locator("table.data tbody tr").count()
+    if page.locator(".pagination").count():
+        ok = 0 < rows < count
+    else:
+        ok = rows == max(count, 1)
+    return None if ok else f"count line says {count}, table has {rows} rows"
+
+
+def _login(page, base: str, username: str) -> None:
+    response = page.goto(f"{base}/accounts/login/")
+    assert response is not None and response.status == 200
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    assert page.url.rstrip("/") == base, f"{username}: login did not land on the home page ({page.url})"
+
+
+@pytest.mark.parametrize("username", ["city_admin", "officer_411625"])
+def test_role_walks_every_nav_page(browser, live_server, demo, username):
+    base = live_server.url.rstrip("/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    watcher = Watcher(page, base)
+    try:
+        _login(page, base, username)
+        page.wait_for_load_state("networkidle")
+        assert "工作台" in page.inner_text("main")
+        assert "返乡入乡创业服务平台" in page.title()
+        if username == "city_admin":
+            page.wait_for_selector("[data-testid=chart-targets] canvas", timeout=10_000)
+        page.screenshot(path=str(ARTIFACTS / f"{username}-home.png"), full_page=True)
+        assert watcher.problems() == {}, f"{username} home: {watcher.problems()}"
+
+        hrefs = page.eval_on_selector_all("nav.sidenav a", "els => els.map(e => e.getAttribute('href'))")
+        assert len(hrefs) >= 3, hrefs
+        failures: dict[str, object] = {}
+        for href in dict.fromkeys(hrefs):
+            watcher.reset()
+            response = page.goto(base + href if href.startswith("/") else href)
+            page.wait_for_load_state("networkidle")
+            status = response.status if response is not None else None
+            if status is None or status >= 400:
+                failures[href] = f"HTTP {status}"
+            elif watcher.problems():
+                failures[href] = watcher.problems()
+            elif (mismatch := _count_mismatch(page)) is not None:
+                failures[href] = mismatch
+            page.screenshot(path=str(ARTIFACTS / f"{username}-nav-{_slug(href)}.png"), full_page=True)
+        assert failures == {}, f"{username}: {failures}"
+    finally:
+        context.close()
+
+
+def test_home_on_a_phone(browser, live_server, demo):
+    base = live_server.url.rstrip("/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    watcher = Watcher(page, base)
+    try:
+        _login(page, base, "officer_411625")
+        page.wait_for_load_state("networkidle")
+        assert "工作台" in page.inner_text("main")
+        # The side navigation folds away behind the menu button on a narrow screen.
+        assert not page.is_visible("nav.sidenav")
+        page.click("[data-toggle=sidenav]")
+        assert page.is_visible("nav.sidenav")
+        page.screenshot(path=str(ARTIFACTS / "mobile-nav-open.png"))
+        page.click("[data-toggle=sidenav]")
+        # Nothing wider than the screen (a mobile browser would widen the layout viewport to fit), and
+        # the top bar's links and buttons each on one line.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"page is {width}px wide on a 360px screen"
+        misfits = page.eval_on_selector_all(
+            ".topbar a, .topbar button, .topbar span",
+            """els => els.filter(e => e.offsetParent !== null).map(e => [e.textContent.trim(),
+                e.getBoundingClientRect()]).filter(([t, r]) => r.right > 360 || r.height > 30)
+                .map(([t, r]) => `${t}: right ${r.right}, height ${r.height}`)""",
+        )
+        assert misfits == [], misfits
+        page.screenshot(path=str(ARTIFACTS / "mobile-home.png"), full_page=True)
+        assert watcher.problems() == {}, watcher.problems()
+    finally:
+        context.close()
