@@ -23,6 +23,8 @@ install_error_handlers(api)
 def _mount() -> None:
     from fanxiang.accounts.api import assignment_router, audit_router, auth_router, me_router, org_router
     from fanxiang.core.api_tools import router as tools_router
+    from fanxiang.entrepreneurs.api import business_router
+    from fanxiang.entrepreneurs.api import router as entrepreneurs_router
     from fanxiang.regions.api import router as regions_router
     from fanxiang.targets.api import router as targets_router
 
@@ -34,6 +36,8 @@ def _mount() -> None:
     api.add_router("/regions", regions_router)
     api.add_router("/tools", tools_router)
     api.add_router("/targets", targets_router)
+    api.add_router("/entrepreneurs", entrepreneurs_router)
+    api.add_router("/businesses", business_router)
 
 
 _mount()

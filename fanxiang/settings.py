@@ -47,10 +47,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "fanxiang.core",
     "fanxiang.regions",
     "fanxiang.accounts",
     "fanxiang.targets",
+    "fanxiang.entrepreneurs",
     "fanxiang.demo",
 ]
 
@@ -150,6 +153,18 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fanxiang_cache"}
     }
+
+# Background work (imports, exports, batch runs): a task queue whose embedded backend is the database;
+# `manage.py db_worker` runs it (make run starts one). FANXIANG_TASKS=immediate runs tasks inline.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env("FANXIANG_TASKS", "database") == "immediate"
+            else "django_tasks_db.backend.DatabaseBackend"
+        )
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("fanxiang.accounts.urls")),
     path("regions/", include("fanxiang.regions.urls")),
     path("targets/", include("fanxiang.targets.urls")),
+    path("entrepreneurs/", include("fanxiang.entrepreneurs.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/fx/favicon.svg", permanent=True)),

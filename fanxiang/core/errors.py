@@ -61,3 +61,37 @@ class Unauthorized(DomainError):
 
 class TooManyRequests(DomainError):
     status = 429
+
+
+class ErrorCollector:
+    """Collect every field error of one input before refusing it, so a clerk (or an import report) sees all
+    of them at once. Each item keeps its own stable code."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, field: str, code: str, message: str) -> None:
+        self.items.append({"field": field, "code": code, "message": str(message)})
+
+    def absorb(self, exc: DomainError) -> None:
+        fields = exc.errors or {"__all__": [exc.message]}
+        for field, messages in fields.items():
+            for message in messages:
+                self.add(field, exc.code, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        errors: dict[str, list[str]] = {}
+        for item in self.items:
+            errors.setdefault(item["field"], []).append(item["message"])
+        first = self.items[0]
+        message = (
+            first["message"]
+            if len(self.items) == 1
+            else f"有{len(self.items)}处输入有误：{first['message']}等"
+        )
+        raise InvalidInput(first["code"], message, errors=errors, details={"items": self.items})

@@ -70,19 +70,25 @@ def resolve(user: Any, model: type[models.Model], action: str = VIEW) -> Scope:
     return _resolver(user, model, action)
 
 
-def region_lookup(model: type[models.Model]) -> str:
-    """The ORM lookup prefix from ``model`` to the region's ``tree_path``."""
+def region_paths_of(model: type[models.Model]) -> tuple[str, ...]:
+    """The model's declared path(s) to its region. A record with several (a transfer between two
+    counties) is inside a scope when any of them is."""
     path = getattr(model, "scope_region", None)
     if path is None:
         raise TypeError(f"{model.__name__} declares no scope_region")
-    return f"{path}__tree_path" if path else "tree_path"
+    return tuple(path) if isinstance(path, (tuple, list)) else (path,)
+
+
+def region_lookups(model: type[models.Model]) -> list[str]:
+    """The ORM lookups from ``model`` to each region's ``tree_path``."""
+    return [f"{p}__tree_path" if p else "tree_path" for p in region_paths_of(model)]
 
 
 def scope_q(model: type[models.Model], scope: Scope) -> Q:
-    lookup = region_lookup(model)
     q = Q()
-    for prefix in scope.region_paths:
-        q |= Q(**{f"{lookup}__startswith": prefix})
+    for lookup in region_lookups(model):
+        for prefix in scope.region_paths:
+            q |= Q(**{f"{lookup}__startswith": prefix})
     return q
 
 
@@ -103,22 +109,29 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
 class RegionScopedModel(models.Model):
     """Base for every region-owned model: set ``scope_region`` to the path of its region FK."""
 
-    scope_region: ClassVar[str]
+    scope_region: ClassVar[str | tuple[str, ...]]
 
     objects = ScopedManager()
 
     class Meta:
         abstract = True
 
-    def scope_tree_path(self) -> str | None:
-        path = self.scope_region
-        obj: Any = self
-        if path:
-            for part in path.split("__"):
+    def scope_tree_paths(self) -> list[str]:
+        paths = []
+        for path in region_paths_of(type(self)):
+            obj: Any = self
+            for part in path.split("__") if path else []:
                 obj = getattr(obj, part, None)
                 if obj is None:
-                    return None
-        return getattr(obj, "tree_path", None)
+                    break
+            tree_path = getattr(obj, "tree_path", None) if obj is not None else None
+            if tree_path:
+                paths.append(tree_path)
+        return paths
+
+    def scope_tree_path(self) -> str | None:
+        paths = self.scope_tree_paths()
+        return paths[0] if paths else None
 
 
 def scoped_models() -> list[type[RegionScopedModel]]:
@@ -133,7 +146,8 @@ def can(user: Any, model: type[models.Model], action: str, tree_path: str | None
 def ensure_in_scope(user: Any, obj: RegionScopedModel, action: str = CHANGE) -> None:
     """Re-check after a write, inside the transaction: the object must still be inside the user's
     scope for ``action``; raising here rolls the transaction back."""
-    if not can(user, type(obj), action, obj.scope_tree_path()):
+    scope = resolve(user, type(obj), action)
+    if not any(scope.covers_path(p) for p in obj.scope_tree_paths()):
         raise Forbidden(
             "scope.region_forbidden",
             "无权在该行政区划范围内进行此操作。",

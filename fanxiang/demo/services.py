@@ -9,6 +9,8 @@ from django.db import transaction
 from fanxiang.accounts.data import ORGANIZATIONS
 from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.accounts.roles import Role
+from fanxiang.entrepreneurs.choices import DEFAULT_INDUSTRY_TAGS, DEFAULT_PRIORITY_GROUPS
+from fanxiang.entrepreneurs.models import IndustryTag, PriorityGroup
 from fanxiang.regions.data import COUNTIES
 from fanxiang.regions.models import Region
 from fanxiang.regions.services import regions_load_reference
@@ -59,6 +61,10 @@ def load_reference_data() -> dict:
         Target.objects.get_or_create(
             year=2020, indicator=indicator, region=city, defaults={"value": value, "source": TARGET_SOURCE}
         )
+    for code, name, order in DEFAULT_PRIORITY_GROUPS:
+        PriorityGroup.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
+    for code, name in DEFAULT_INDUSTRY_TAGS:
+        IndustryTag.objects.get_or_create(code=code, defaults={"name": name})
     report["organizations"] = Organization.objects.count()
     return report
 

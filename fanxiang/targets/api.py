@@ -54,6 +54,48 @@ def target_list(request, filters: Query[TargetFilterIn]):
     return TargetFilter(data, queryset=qs).qs
 
 
+class ChildProgress(Schema):
+    region: str
+    name: str
+    target: Decimal | None
+    actual: Decimal
+    ratio: Decimal | None
+
+
+class MonthProgress(Schema):
+    month: int
+    actual: Decimal
+    cumulative: Decimal
+
+
+class IndicatorProgress(Schema):
+    indicator: str
+    label: str
+    target: Decimal | None
+    actual: Decimal
+    ratio: Decimal | None
+    children: list[ChildProgress]
+    months: list[MonthProgress]
+
+
+class ProgressOut(Schema):
+    year: int
+    region: str
+    region_name: str
+    indicators: list[IndicatorProgress]
+
+
+@router.get(
+    "/progress",
+    response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
+    summary="目标完成进度（按下级与月份）",
+)
+def target_progress(request, year: int, region: str = "411600"):
+    if not 2000 <= year <= 2100:
+        raise InvalidInput.field("year", "target.invalid_year", "年度应在2000至2100之间。")
+    return selectors.progress(user=request.user, year=year, region_code=region)
+
+
 @router.get("/{int:target_id}", response={200: TargetOut, 404: ErrorOut}, summary="年度目标详情")
 def target_detail(request, target_id: int):
     return get_for_user(Target, request.user, VIEW, pk=target_id)

@@ -1,0 +1,87 @@
+from django.apps import AppConfig
+
+
+class EntrepreneursConfig(AppConfig):
+    name = "fanxiang.entrepreneurs"
+    label = "entrepreneurs"
+    verbose_name = "返乡创业人员与经营主体"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from fanxiang.accounts.navigation import NavItem, register_nav
+        from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core.audit import track
+        from fanxiang.core.scope import ADD, CHANGE, EXPORT, REVEAL, VIEW
+        from fanxiang.entrepreneurs import models as m
+
+        track(
+            m.Entrepreneur,
+            exclude_fields=["id_number_enc", "id_number_hash", "mobile_enc", "mobile_hash", "name_initials"],
+        )
+        track(m.Business, exclude_fields=["name_initials"])
+        for model in (
+            m.BusinessFounder,
+            m.JobReport,
+            m.DuplicateCandidate,
+            m.TransferRequest,
+            m.PriorityGroup,
+            m.IndustryTag,
+        ):
+            track(model)
+        registry = ("entrepreneur", "business", "jobreport", "duplicatecandidate", "transferrequest")
+        for name in registry:
+            grant(Role.COUNTY_OFFICER, f"entrepreneurs.{name}", {VIEW, ADD, CHANGE, EXPORT, REVEAL})
+        for name in ("entrepreneur", "business", "jobreport"):
+            grant(Role.SERVICE_CLERK, f"entrepreneurs.{name}", {VIEW, ADD, CHANGE})
+        register_nav(
+            NavItem(
+                _("创业人员登记"),
+                _("返乡创业人员"),
+                "entrepreneurs:list",
+                "entrepreneurs.entrepreneur",
+                order=20,
+            )
+        )
+        register_nav(
+            NavItem(
+                _("创业人员登记"),
+                _("经营主体"),
+                "entrepreneurs:business_list",
+                "entrepreneurs.business",
+                order=21,
+            )
+        )
+        register_nav(
+            NavItem(
+                _("创业人员登记"),
+                _("批量导入"),
+                "entrepreneurs:import",
+                "entrepreneurs.entrepreneur",
+                ADD,
+                order=22,
+            )
+        )
+        register_nav(
+            NavItem(
+                _("创业人员登记"),
+                _("疑似重复"),
+                "entrepreneurs:duplicates",
+                "entrepreneurs.duplicatecandidate",
+                CHANGE,
+                order=23,
+            )
+        )
+        register_nav(
+            NavItem(
+                _("创业人员登记"),
+                _("转移申请"),
+                "entrepreneurs:transfers",
+                "entrepreneurs.transferrequest",
+                VIEW,
+                order=24,
+            )
+        )
+        register_nav(
+            NavItem(_("目标与统计"), _("目标完成进度"), "targets:progress", "targets.target", order=11)
+        )

@@ -1,0 +1,121 @@
+"""One filter definition per model, shared by the page, the API list and the export."""
+
+import re
+
+import django_filters
+from django.db.models import Q
+
+from fanxiang.core import pii
+from fanxiang.core.validators import normalize_mobile
+from fanxiang.entrepreneurs.choices import BusinessKind, Category, Industry, RecordStatus
+from fanxiang.entrepreneurs.models import Business, Entrepreneur, IndustryTag, PriorityGroup
+from fanxiang.regions.models import Region
+
+_INITIALS = re.compile(r"^[A-Za-z]{1,8}$")
+_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+_MOBILE_LIKE = re.compile(r"^(\+?86)?1\d{10}$")
+
+
+def _subtree(qs, field, code):
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        return qs.none()
+    return qs.filter(**{f"{field}__tree_path__startswith": region.tree_path})
+
+
+class EntrepreneurFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="姓名/拼音首字母/身份证号/手机号", method="filter_q")
+    region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
+    category = django_filters.ChoiceFilter(label="人员类别", choices=Category.choices)
+    priority_group = django_filters.ModelChoiceFilter(
+        label="重点群体",
+        field_name="priority_groups",
+        queryset=PriorityGroup.objects.filter(is_active=True),
+        to_field_name="code",
+    )
+    industry = django_filters.ChoiceFilter(
+        label="行业门类", choices=Industry.choices, method="filter_industry"
+    )
+    business_kind = django_filters.ChoiceFilter(
+        label="主体类型", choices=BusinessKind.choices, method="filter_kind"
+    )
+    business = django_filters.CharFilter(label="经营主体名称/信用代码", method="filter_business")
+    started_from = django_filters.DateFilter(label="创业时间起", field_name="started_on", lookup_expr="gte")
+    started_to = django_filters.DateFilter(label="创业时间止", field_name="started_on", lookup_expr="lte")
+    status = django_filters.ChoiceFilter(label="状态", choices=RecordStatus.choices)
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(
+            ("name", "name"),
+            ("created_at", "created_at"),
+            ("started_on", "started_on"),
+            ("birth_date", "birth_date"),
+        ),
+        field_labels={
+            "name": "姓名",
+            "created_at": "登记时间",
+            "started_on": "创业时间",
+            "birth_date": "出生日期",
+        },
+    )
+
+    class Meta:
+        model = Entrepreneur
+        fields = ["category", "status"]
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        if _ID_LIKE.match(value):
+            return qs.filter(id_number_hash=pii.index(value.upper()))
+        if _MOBILE_LIKE.match(value.replace(" ", "").replace("-", "")):
+            return qs.filter(mobile_hash=pii.index(normalize_mobile(value)))
+        if _INITIALS.match(value):
+            return qs.filter(Q(name_initials__startswith=value.lower()) | Q(name__icontains=value))
+        return qs.filter(name__icontains=value)
+
+    def filter_region(self, qs, name, value):
+        return _subtree(qs, "region", value)
+
+    def filter_industry(self, qs, name, value):
+        return qs.filter(founder_links__business__industry=value).distinct()
+
+    def filter_kind(self, qs, name, value):
+        return qs.filter(founder_links__business__kind=value).distinct()
+
+    def filter_business(self, qs, name, value):
+        value = value.strip().upper()
+        return qs.filter(
+            Q(founder_links__business__name__icontains=value) | Q(founder_links__business__credit_code=value)
+        ).distinct()
+
+
+class BusinessFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="名称/信用代码", method="filter_q")
+    region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
+    kind = django_filters.ChoiceFilter(label="主体类型", choices=BusinessKind.choices)
+    industry = django_filters.ChoiceFilter(label="行业门类", choices=Industry.choices)
+    tag = django_filters.ModelChoiceFilter(
+        label="产业标签", field_name="tags", queryset=IndustryTag.objects.all(), to_field_name="code"
+    )
+    started_from = django_filters.DateFilter(label="开业日期起", field_name="started_on", lookup_expr="gte")
+    started_to = django_filters.DateFilter(label="开业日期止", field_name="started_on", lookup_expr="lte")
+    status = django_filters.ChoiceFilter(label="状态", choices=RecordStatus.choices)
+
+    class Meta:
+        model = Business
+        fields = ["kind", "industry", "status"]
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(name__icontains=value)
+            | Q(credit_code=value.upper())
+            | Q(name_initials__startswith=value.lower())
+        )
+
+    def filter_region(self, qs, name, value):
+        return _subtree(qs, "region", value)

@@ -1,0 +1,69 @@
+"""Rollup counters: add deltas per (region, indicator, month) inside the caller's transaction, read
+totals for a region subtree. Reading never touches the counted records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from fanxiang.regions.models import Region, RegionMonthStat
+
+Key = tuple[int, str, int, int]  # region id, indicator, year, month
+
+
+def rollup_add_many(deltas: Iterable[tuple[int, str, dt.date, Decimal | int]]) -> None:
+    """Apply (region_id, indicator, date, delta) deltas, merged per key. Call inside the write's transaction."""
+    merged: dict[Key, Decimal] = defaultdict(Decimal)
+    for region_id, indicator, day, delta in deltas:
+        if region_id is None or day is None or not delta:
+            continue
+        merged[(region_id, indicator, day.year, day.month)] += Decimal(delta)
+    for (region_id, indicator, year, month), delta in sorted(merged.items()):
+        if not delta:
+            continue
+        updated = RegionMonthStat.objects.filter(
+            region_id=region_id, indicator=indicator, year=year, month=month
+        ).update(value=F("value") + delta)
+        if updated:
+            continue
+        try:
+            with transaction.atomic():
+                RegionMonthStat.objects.create(
+                    region_id=region_id, indicator=indicator, year=year, month=month, value=delta
+                )
+        except IntegrityError:  # created concurrently: add to it
+            RegionMonthStat.objects.filter(
+                region_id=region_id, indicator=indicator, year=year, month=month
+            ).update(value=F("value") + delta)
+
+
+def rollup_add(region_id: int, indicator: str, day: dt.date, delta: Decimal | int) -> None:
+    rollup_add_many([(region_id, indicator, day, delta)])
+
+
+def subtree_totals(region: Region, indicator: str, year: int) -> dict:
+    """Totals for ``region``'s subtree in ``year``: overall, per month, and per direct child."""
+    rows = (
+        RegionMonthStat.objects.filter(
+            indicator=indicator, year=year, region__tree_path__startswith=region.tree_path
+        )
+        .values("region__tree_path", "month")
+        .annotate(v=Sum("value"))
+    )
+    months = [Decimal(0)] * 12
+    children: dict[str, Decimal] = defaultdict(Decimal)
+    depth = region.tree_path.count("/")
+    total = Decimal(0)
+    for row in rows:
+        value = row["v"] or Decimal(0)
+        total += value
+        months[row["month"] - 1] += value
+        parts = row["region__tree_path"].strip("/").split("/")
+        if len(parts) >= depth:  # below the region: credit the direct child on the path
+            children[parts[depth - 1]] += value
+    return {"total": total, "months": months, "children": dict(children)}
