@@ -10,7 +10,7 @@ from fanxiang.accounts import selectors, services
 from fanxiang.accounts.models import Organization, OrganizationKind, RoleAssignment
 from fanxiang.accounts.roles import Role
 from fanxiang.core import audit
-from fanxiang.core.api import ErrorOut, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
 from fanxiang.core.errors import Forbidden, TooManyRequests, Unauthorized
 from fanxiang.core.scope import get_for_user
 
@@ -20,7 +20,7 @@ audit_router = Router(tags=["审计"])
 org_router = Router(tags=["机构"])
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     username: str
     password: str
 
@@ -109,7 +109,7 @@ def me(request):
     }
 
 
-class PasswordIn(Schema):
+class PasswordIn(InputSchema):
     old_password: str
     new_password: str
 

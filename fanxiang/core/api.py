@@ -18,6 +18,7 @@ from ninja.pagination import PaginationBase
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
+from pydantic import ConfigDict
 
 from fanxiang.core.errors import DomainError
 
@@ -39,6 +40,12 @@ class JSONRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
         return json.dumps(data, cls=LocalTimeEncoder, ensure_ascii=False)
+
+
+class InputSchema(Schema):
+    """Request bodies refuse fields they do not know, so nothing a client sends is silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

@@ -2,12 +2,13 @@
 
 from ninja import Router, Schema
 
+from fanxiang.core.api import InputSchema
 from fanxiang.core.validators import check_credit_code, check_id_number, check_mobile
 
 router = Router(tags=["工具"])
 
 
-class IdIn(Schema):
+class IdIn(InputSchema):
     id_number: str
 
 
@@ -26,7 +27,7 @@ class IdOut(Schema):
     birthplace: Birthplace | None = None
 
 
-class UsccIn(Schema):
+class UsccIn(InputSchema):
     credit_code: str
 
 
@@ -38,7 +39,7 @@ class CheckOut(Schema):
     normalized: str | None = None
 
 
-class MobileIn(Schema):
+class MobileIn(InputSchema):
     mobile: str
 
 

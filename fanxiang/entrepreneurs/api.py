@@ -1,10 +1,10 @@
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
@@ -141,7 +141,7 @@ def entrepreneur_list(request, filters: Query[EntrepreneurFilterIn]):
     return filtered_entrepreneurs(request.user, filters.dict())
 
 
-class EntrepreneurIn(Schema):
+class EntrepreneurIn(InputSchema):
     name: str
     id_number: str
     region: str
@@ -159,7 +159,7 @@ class EntrepreneurIn(Schema):
     notes: str | None = None
 
 
-class EntrepreneurPatch(Schema):
+class EntrepreneurPatch(InputSchema):
     name: str | None = None
     id_number: str | None = None
     region: str | None = None
@@ -180,7 +180,7 @@ class EntrepreneurPatch(Schema):
 @router.post("/", response={201: EntrepreneurOut, **ERRORS}, summary="登记返乡创业人员")
 def entrepreneur_create(request, payload: EntrepreneurIn):
     person = services.entrepreneur_create(actor=request.user, data=payload.dict())
-    return 201, (selectors.entrepreneurs_for_user(request.user).get(pk=person.pk))
+    return Status(201, (selectors.entrepreneurs_for_user(request.user).get(pk=person.pk)))
 
 
 @router.get(
@@ -197,11 +197,10 @@ def entrepreneur_detail(request, entrepreneur_id: int, reveal: bool = False):
         .prefetch_related("founder_links__business")
         .get(pk=person.pk)
     )
-    if not reveal:
-        return person
-    out = EntrepreneurOut.from_orm(person).dict()
-    out.update(id_number=person.id_number, mobile=person.mobile)
-    return out
+    if reveal:
+        # Serve the clear values in place of the masked ones for this response only (never saved).
+        person.id_number_masked, person.mobile_masked = person.id_number, person.mobile
+    return person
 
 
 @router.patch("/{int:entrepreneur_id}", response={200: EntrepreneurOut, **ERRORS}, summary="修改人员信息")
@@ -212,7 +211,7 @@ def entrepreneur_patch(request, entrepreneur_id: int, payload: EntrepreneurPatch
     return selectors.entrepreneurs_for_user(request.user).get(pk=person.pk)
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str
 
 
@@ -266,7 +265,7 @@ def duplicate_list(request, status: str = "open"):
     return qs
 
 
-class ResolveIn(Schema):
+class ResolveIn(InputSchema):
     action: str
     keep: int | None = None
     note: str = ""
@@ -329,7 +328,7 @@ def transfer_list(request, status: str | None = None):
     return qs
 
 
-class TransferIn(Schema):
+class TransferIn(InputSchema):
     id_number: str
     to_region: str
     reason: str
@@ -343,10 +342,10 @@ def transfer_create(request, payload: TransferIn):
     transfer = services.transfer_request(
         actor=request.user, id_number=payload.id_number, to_region=region, reason=payload.reason
     )
-    return 201, transfer
+    return Status(201, transfer)
 
 
-class DecideIn(Schema):
+class DecideIn(InputSchema):
     approve: bool
     note: str = ""
 
@@ -443,7 +442,7 @@ def business_list(request, filters: Query[BusinessFilterIn]):
     return fs.qs
 
 
-class BusinessIn(Schema):
+class BusinessIn(InputSchema):
     kind: str
     name: str
     industry: str
@@ -461,7 +460,7 @@ class BusinessIn(Schema):
     poor_workers_employed: int | None = None
 
 
-class BusinessPatch(Schema):
+class BusinessPatch(InputSchema):
     kind: str | None = None
     name: str | None = None
     industry: str | None = None
@@ -482,7 +481,7 @@ def business_create(request, payload: BusinessIn):
     data = payload.dict()
     founders = data.pop("founders")
     business = services.business_create(actor=request.user, data=data, founders=founders)
-    return 201, (selectors.businesses_for_user(request.user).get(pk=business.pk))
+    return Status(201, (selectors.businesses_for_user(request.user).get(pk=business.pk)))
 
 
 @business_router.get("/{int:business_id}", response={200: BusinessOut, **ERRORS}, summary="经营主体详情")
@@ -500,7 +499,7 @@ def business_patch(request, business_id: int, payload: BusinessPatch):
     return selectors.businesses_for_user(request.user).get(pk=business_id)
 
 
-class JobsIn(Schema):
+class JobsIn(InputSchema):
     report_date: dt.date
     jobs_created: int
     poor_workers_employed: int = 0
@@ -528,7 +527,7 @@ def business_jobs(request, business_id: int, payload: JobsIn):
         jobs_created=payload.jobs_created,
         poor_workers_employed=payload.poor_workers_employed,
     )
-    return 201, report
+    return Status(201, report)
 
 
 @business_router.post(

@@ -60,10 +60,15 @@ def subtree_totals(region: Region, indicator: str, year: int) -> dict:
     depth = region.tree_path.count("/")
     total = Decimal(0)
     for row in rows:
-        value = row["v"] or Decimal(0)
+        value = Decimal(row["v"] or 0)
         total += value
         months[row["month"] - 1] += value
         parts = row["region__tree_path"].strip("/").split("/")
         if len(parts) >= depth:  # below the region: credit the direct child on the path
             children[parts[depth - 1]] += value
-    return {"total": total, "months": months, "children": dict(children)}
+    cents = Decimal("0.01")
+    return {
+        "total": total.quantize(cents),
+        "months": [m.quantize(cents) for m in months],
+        "children": {k: v.quantize(cents) for k, v in children.items()},
+    }

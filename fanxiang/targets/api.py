@@ -4,7 +4,7 @@ from decimal import Decimal
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.regions.models import Region
@@ -101,12 +101,12 @@ def target_detail(request, target_id: int):
     return get_for_user(Target, request.user, VIEW, pk=target_id)
 
 
-class BreakdownItem(Schema):
+class BreakdownItem(InputSchema):
     region: str
     value: Decimal
 
 
-class TargetIn(Schema):
+class TargetIn(InputSchema):
     year: int
     indicator: Indicator
     region: str

@@ -73,8 +73,8 @@ def progress(*, user: Any, year: int, region_code: str, indicators: list[str] | 
                         "region": c.code,
                         "name": c.name,
                         "target": targets.get(c.pk),
-                        "actual": totals["children"].get(c.code, Decimal(0)),
-                        "ratio": _ratio(totals["children"].get(c.code, Decimal(0)), targets.get(c.pk)),
+                        "actual": totals["children"].get(c.code, Decimal("0.00")),
+                        "ratio": _ratio(totals["children"].get(c.code, Decimal("0.00")), targets.get(c.pk)),
                     }
                     for c in children
                 ],
