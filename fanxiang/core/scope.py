@@ -32,22 +32,48 @@ REVEAL = "reveal"
 
 
 @dataclass(frozen=True)
+class OrgGrant:
+    """A region subtree reachable only for records routed to one organization (a handling bank sees
+    the loans routed to it): ``field`` is the record's foreign key to the organization."""
+
+    region_path: str
+    field: str
+    org_id: int
+
+
+@dataclass(frozen=True)
 class Scope:
-    """What a user may reach for one model and action: everything, or some region subtrees."""
+    """What a user may reach for one model and action: everything, some region subtrees, and region
+    subtrees limited to records of their organization."""
 
     all: bool = False
     region_paths: tuple[str, ...] = field(default_factory=tuple)
+    org_grants: tuple[OrgGrant, ...] = field(default_factory=tuple)
 
     @property
     def empty(self) -> bool:
-        return not self.all and not self.region_paths
+        return not self.all and not self.region_paths and not self.org_grants
 
     def covers_path(self, tree_path: str | None) -> bool:
+        """Whether a record at ``tree_path`` is reachable through a region grant (org grants need the
+        record itself: see :meth:`covers`)."""
         if self.all:
             return True
         if not tree_path:
             return False
         return any(tree_path.startswith(p) for p in self.region_paths)
+
+    def covers(self, obj: Any) -> bool:
+        if self.all:
+            return True
+        paths = obj.scope_tree_paths()
+        if any(self.covers_path(p) for p in paths):
+            return True
+        return any(
+            getattr(obj, f"{g.field}_id", None) == g.org_id
+            and any(p.startswith(g.region_path) for p in paths)
+            for g in self.org_grants
+        )
 
 
 NO_SCOPE = Scope()
@@ -89,6 +115,8 @@ def scope_q(model: type[models.Model], scope: Scope) -> Q:
     for lookup in region_lookups(model):
         for prefix in scope.region_paths:
             q |= Q(**{f"{lookup}__startswith": prefix})
+        for grant in scope.org_grants:
+            q |= Q(**{f"{lookup}__startswith": grant.region_path, f"{grant.field}_id": grant.org_id})
     return q
 
 
@@ -110,6 +138,9 @@ class RegionScopedModel(models.Model):
     """Base for every region-owned model: set ``scope_region`` to the path of its region FK."""
 
     scope_region: ClassVar[str | tuple[str, ...]]
+    # role -> foreign key to Organization: users of that role reach only records routed to their own
+    # organization (e.g. {"bank_officer": "bank"}).
+    scope_organization: ClassVar[dict[str, str]] = {}
 
     objects = ScopedManager()
 
@@ -146,8 +177,7 @@ def can(user: Any, model: type[models.Model], action: str, tree_path: str | None
 def ensure_in_scope(user: Any, obj: RegionScopedModel, action: str = CHANGE) -> None:
     """Re-check after a write, inside the transaction: the object must still be inside the user's
     scope for ``action``; raising here rolls the transaction back."""
-    scope = resolve(user, type(obj), action)
-    if not any(scope.covers_path(p) for p in obj.scope_tree_paths()):
+    if not resolve(user, type(obj), action).covers(obj):
         raise Forbidden(
             "scope.region_forbidden",
             "无权在该行政区划范围内进行此操作。",
