@@ -25,6 +25,7 @@ def _mount() -> None:
     from fanxiang.core.api_tools import router as tools_router
     from fanxiang.entrepreneurs.api import business_router
     from fanxiang.entrepreneurs.api import router as entrepreneurs_router
+    from fanxiang.loans.api import router as loans_router
     from fanxiang.regions.api import router as regions_router
     from fanxiang.targets.api import router as targets_router
 
@@ -38,6 +39,7 @@ def _mount() -> None:
     api.add_router("/targets", targets_router)
     api.add_router("/entrepreneurs", entrepreneurs_router)
     api.add_router("/businesses", business_router)
+    api.add_router("/loans", loans_router)
 
 
 _mount()

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "fanxiang.accounts",
     "fanxiang.targets",
     "fanxiang.entrepreneurs",
+    "fanxiang.credit",
+    "fanxiang.loans",
     "fanxiang.demo",
 ]
 

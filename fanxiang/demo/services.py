@@ -11,6 +11,7 @@ from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.accounts.roles import Role
 from fanxiang.entrepreneurs.choices import DEFAULT_INDUSTRY_TAGS, DEFAULT_PRIORITY_GROUPS
 from fanxiang.entrepreneurs.models import IndustryTag, PriorityGroup
+from fanxiang.loans.reference import load_loan_reference
 from fanxiang.regions.data import COUNTIES
 from fanxiang.regions.models import Region
 from fanxiang.regions.services import regions_load_reference
@@ -65,6 +66,7 @@ def load_reference_data() -> dict:
         PriorityGroup.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
     for code, name in DEFAULT_INDUSTRY_TAGS:
         IndustryTag.objects.get_or_create(code=code, defaults={"name": name})
+    load_loan_reference()
     report["organizations"] = Organization.objects.count()
     return report
 

@@ -1,0 +1,117 @@
+"""Shipped defaults of the loan rules (../shared/reference/policy-facts.md §1). City admins edit them;
+what the sources do not confirm is listed in each policy's ``unconfirmed`` text."""
+
+import datetime as dt
+from decimal import Decimal
+
+from fanxiang.loans.choices import STANDING_CATEGORIES, TEMPORARY_2020_CATEGORIES
+
+COMMON = {
+    "partnership_uplift_ratio": Decimal("0.10"),
+    "enterprise_max_amount": Decimal("3000000.00"),
+    "enterprise_max_term_months": 24,
+    "individual_max_term_months": 36,
+    "max_subsidised_loans": 3,
+    "min_age": 18,
+    "max_age_male": 60,
+    "max_age_female": 55,
+    "eligible_categories": STANDING_CATEGORIES,
+    "existing_debt_exclusion": True,
+    "rate_cap_bp_over_lpr": 50,
+    "subsidy_for_overdue": False,
+    "compensation_after_days": 90,
+    "compensation_share": Decimal("0.80"),
+    "fund_split": {"central": "0.50", "provincial": "0.25", "city": "0.125", "county": "0.125"},
+    "hr_review_days": 7,
+    "guarantee_review_days": 3,
+    "bank_review_days": 5,
+}
+
+POLICIES = [
+    {
+        "name": "2019年规则（财金〔2018〕22号及2018年提高额度）",
+        "effective_from": dt.date(2019, 1, 1),
+        "effective_to": dt.date(2020, 4, 14),
+        "source": "财金〔2018〕22号；2018-11-16 国务院稳就业措施（个人15万、小微企业300万）；21号称小微企业比例“由20%下降为15%”。",
+        "unconfirmed": "超过100人企业的较低比例此前是否存在（暂按20%）；贴息分担比例（按年度100%/2/3/1/3，二手来源）；利率上限（LPR+50BP 为他地做法）；资金分担比例。",
+        **COMMON,
+        "individual_max_amount": Decimal("150000.00"),
+        "hire_ratio_small": Decimal("0.20"),
+        "hire_ratio_large": Decimal("0.20"),
+        "large_staff_threshold": 100,
+        "temporary_categories": [],
+        "temporary_until": None,
+        "subsidy_mode": "share_by_year",
+        "subsidy_share_by_year": ["1", "0.6667", "0.3333"],
+    },
+    {
+        "name": "2020年规则（财金〔2020〕21号）",
+        "effective_from": dt.date(2020, 4, 15),
+        "effective_to": dt.date(2020, 12, 31),
+        "source": "财金〔2020〕21号《关于进一步加大创业担保贷款贴息力度全力支持重点群体创业就业的通知》：个人20万元、合伙上浮不超过10%、小微企业15%（超过100人8%）、阶段性扶持对象至2020-12-31。",
+        "unconfirmed": "2020年4–12月发放贷款的贴息分担方式（暂按年度100%/2/3/1/3）；利率上限（LPR+50BP 为他地做法）；年龄上限（按法定劳动年龄 男60 女55）；资金分担比例；免反担保额度门槛。",
+        **COMMON,
+        "individual_max_amount": Decimal("200000.00"),
+        "hire_ratio_small": Decimal("0.15"),
+        "hire_ratio_large": Decimal("0.08"),
+        "large_staff_threshold": 100,
+        "temporary_categories": TEMPORARY_2020_CATEGORIES,
+        "temporary_until": dt.date(2020, 12, 31),
+        "subsidy_mode": "share_by_year",
+        "subsidy_share_by_year": ["1", "0.6667", "0.3333"],
+    },
+    {
+        "name": "2021年起规则（LPR−150BP）",
+        "effective_from": dt.date(2021, 1, 1),
+        "effective_to": None,
+        "source": "财金〔2020〕21号第二阶段：2021年1月1日起新发放贷款，借款人承担 LPR−150BP 以内部分，其余财政贴息。",
+        "unconfirmed": "利率上限（LPR+50BP 为他地做法）；资金分担比例（河南2022年5月起个人贷款全额贴息未纳入）。",
+        **COMMON,
+        "individual_max_amount": Decimal("200000.00"),
+        "hire_ratio_small": Decimal("0.15"),
+        "hire_ratio_large": Decimal("0.08"),
+        "large_staff_threshold": 100,
+        "temporary_categories": [],
+        "temporary_until": None,
+        "subsidy_mode": "lpr_minus",
+        "borrower_bp_below_lpr": 150,
+        "subsidy_share_by_year": [],
+    },
+]
+
+# 1-year LPR announcements (percent). Recalled values, not verified against the PBoC releases: marked
+# unconfirmed; a city admin confirms or corrects them.
+LPR = [
+    (dt.date(2019, 8, 20), "4.25", "4.85"),
+    (dt.date(2019, 9, 20), "4.20", "4.85"),
+    (dt.date(2019, 11, 20), "4.15", "4.80"),
+    (dt.date(2020, 2, 20), "4.05", "4.75"),
+    (dt.date(2020, 4, 20), "3.85", "4.65"),
+    (dt.date(2021, 12, 20), "3.80", "4.65"),
+    (dt.date(2022, 1, 20), "3.70", "4.60"),
+    (dt.date(2022, 8, 22), "3.65", "4.30"),
+    (dt.date(2023, 6, 20), "3.55", "4.20"),
+    (dt.date(2023, 8, 21), "3.45", "4.20"),
+]
+
+# 2020 public holidays and adjusted working days (国办发明电〔2019〕16号, extended Spring Festival 2020).
+HOLIDAYS_2020 = [
+    ("2020-01-01", False, "元旦"),
+    ("2020-01-19", True, "春节调休上班"),
+    *[(f"2020-01-{d}", False, "春节") for d in range(24, 32)],
+    ("2020-02-01", False, "春节（延长）"),
+    ("2020-02-02", False, "春节（延长）"),
+    ("2020-04-04", False, "清明节"),
+    ("2020-04-05", False, "清明节"),
+    ("2020-04-06", False, "清明节"),
+    ("2020-04-26", True, "劳动节调休上班"),
+    *[(f"2020-05-0{d}", False, "劳动节") for d in range(1, 6)],
+    ("2020-05-09", True, "劳动节调休上班"),
+    ("2020-06-25", False, "端午节"),
+    ("2020-06-26", False, "端午节"),
+    ("2020-06-27", False, "端午节"),
+    ("2020-06-28", True, "端午节调休上班"),
+    ("2020-09-27", True, "国庆节调休上班"),
+    *[(f"2020-10-0{d}", False, "国庆节、中秋节") for d in range(1, 9)],
+    ("2020-10-10", True, "国庆节调休上班"),
+]

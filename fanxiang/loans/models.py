@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fanxiang.core.scope import RegionScopedModel
+from fanxiang.loans.choices import BorrowerType, SubsidyMode
+
+RATIO = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class LoanPolicy(models.Model):
+    """The guaranteed-loan rules in force over a period (effective-dated data a city admin edits).
+    The shipped defaults carry their sources; values the sources do not confirm are listed in
+    ``unconfirmed`` and must be checked before they are relied on."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    source = models.TextField(_("政策依据"), blank=True)
+    unconfirmed = models.TextField(_("待核实事项"), blank=True)
+
+    individual_max_amount = models.DecimalField(_("个人贷款最高额度（元）"), **MONEY)
+    individual_max_term_months = models.PositiveSmallIntegerField(_("个人贷款最长期限（月）"))
+    partnership_uplift_ratio = models.DecimalField(_("合伙创业额度上浮比例上限"), **RATIO)
+    enterprise_max_amount = models.DecimalField(_("小微企业贷款最高额度（元）"), **MONEY)
+    enterprise_max_term_months = models.PositiveSmallIntegerField(_("小微企业贷款最长期限（月）"))
+    hire_ratio_small = models.DecimalField(_("当年新招符合条件人员占比下限"), **RATIO)
+    hire_ratio_large = models.DecimalField(_("超过规定人数企业的占比下限"), **RATIO)
+    large_staff_threshold = models.PositiveIntegerField(_("企业人数分档（超过此数适用较低占比）"))
+    max_subsidised_loans = models.PositiveSmallIntegerField(_("累计享受贴息贷款次数上限"))
+    min_age = models.PositiveSmallIntegerField(_("最低年龄"))
+    max_age_male = models.PositiveSmallIntegerField(_("男性最高年龄"))
+    max_age_female = models.PositiveSmallIntegerField(_("女性最高年龄"))
+    eligible_categories = models.JSONField(_("常设扶持对象"), default=list)
+    temporary_categories = models.JSONField(_("阶段性扶持对象"), default=list, blank=True)
+    temporary_until = models.DateField(_("阶段性扶持对象截止日期"), null=True, blank=True)
+    existing_debt_exclusion = models.BooleanField(
+        _("本人及配偶有其他贷款（特定种类除外）不予支持"), default=True
+    )
+    rate_cap_bp_over_lpr = models.PositiveIntegerField(_("利率上限（LPR 加点，基点）"))
+    subsidy_mode = models.CharField(_("贴息方式"), max_length=20, choices=SubsidyMode.choices)
+    borrower_bp_below_lpr = models.PositiveIntegerField(_("借款人承担利率（LPR 减点，基点）"), default=150)
+    subsidy_share_by_year = models.JSONField(_("按贷款年度的贴息比例"), default=list, blank=True)
+    subsidy_for_overdue = models.BooleanField(_("逾期期间继续贴息"), default=False)
+    compensation_after_days = models.PositiveIntegerField(_("逾期多少天转代偿"), default=90)
+    compensation_share = models.DecimalField(_("担保基金代偿比例"), **RATIO)
+    fund_split = models.JSONField(_("贴息资金分担（中央/省/市/县）"), default=dict)
+    hr_review_days = models.PositiveSmallIntegerField(_("人社资格审核时限（工作日）"), default=7)
+    guarantee_review_days = models.PositiveSmallIntegerField(_("担保审核时限（工作日）"), default=3)
+    bank_review_days = models.PositiveSmallIntegerField(_("银行审批时限（工作日）"), default=5)
+    merged_review = models.BooleanField(_("多审合一（并联审核）"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("创业担保贷款政策")
+        verbose_name_plural = _("创业担保贷款政策")
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.effective_from}起）"
+
+    def covers(self, day) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+class LprRate(models.Model):
+    """Loan Prime Rate (贷款市场报价利率) announcements, in percent per year."""
+
+    effective_date = models.DateField(_("公布日期"), unique=True)
+    one_year = models.DecimalField(_("1年期（%）"), max_digits=6, decimal_places=4)
+    five_year = models.DecimalField(_("5年期以上（%）"), max_digits=6, decimal_places=4)
+    confirmed = models.BooleanField(_("已核实"), default=False)
+
+    class Meta:
+        verbose_name = _("LPR")
+        verbose_name_plural = _("LPR")
+        ordering = ["-effective_date"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_date} {self.one_year}%"
+
+
+class Holiday(models.Model):
+    """Calendar exceptions for working-day deadlines: a holiday on a weekday, or a working weekend day."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("调休上班"), default=False)
+    name = models.CharField(_("名称"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+Decimal0 = Decimal("0.00")
+
+
+class LoanApplication(RegionScopedModel):
+    """A guaranteed start-up loan application; after the contract it carries the loan itself.
+    Owned by the applicant's region; banks and guarantee institutions reach only what is routed to them."""
+
+    scope_region = "region"
+    scope_organization = {"bank_officer": "bank", "guarantee_officer": "guarantee_org"}
+
+    number = models.CharField(_("申请编号"), max_length=32, unique=True)
+    entrepreneur = models.ForeignKey(
+        "entrepreneurs.Entrepreneur",
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="loan_applications",
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    borrower_type = models.CharField(_("借款人类型"), max_length=16, choices=BorrowerType.choices)
+    business = models.ForeignKey(
+        "entrepreneurs.Business",
+        verbose_name=_("经营主体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    partners = models.ManyToManyField(
+        "entrepreneurs.Entrepreneur", verbose_name=_("合伙人"), blank=True, related_name="+"
+    )
+    borrower_categories = models.JSONField(_("扶持对象类别"), default=list)
+    amount = models.DecimalField(_("申请金额（元）"), **MONEY)
+    term_months = models.PositiveSmallIntegerField(_("申请期限（月）"))
+    purpose = models.CharField(_("贷款用途"), max_length=200, blank=True)
+    staff_count = models.PositiveIntegerField(_("企业现有职工人数"), null=True, blank=True)
+    new_eligible_hires = models.PositiveIntegerField(_("当年新招符合条件人员"), null=True, blank=True)
+    declared_other_debts = models.BooleanField(_("本人或配偶有其他未结清贷款"), default=False)
+    epidemic_affected = models.BooleanField(_("受疫情影响"), default=False)
+    bank = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("经办银行"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    guarantee_org = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("担保机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    counter_guarantee = models.CharField(_("反担保方式"), max_length=20, blank=True)
+    counter_guarantee_detail = models.CharField(_("反担保说明"), max_length=200, blank=True)
+    recommender = models.ForeignKey(
+        "credit.Recommender",
+        verbose_name=_("免反担保推荐单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(_("状态"), max_length=20, default="draft", db_index=True)
+    step_due = models.DateField(_("当前环节办理时限"), null=True, blank=True)
+    hr_ok = models.BooleanField(default=False)
+    guarantee_ok = models.BooleanField(default=False)
+    bank_ok = models.BooleanField(default=False)
+    missing_items = models.JSONField(_("补正事项"), default=list, blank=True)
+    rejection_reasons = models.JSONField(_("不予通过理由"), default=list, blank=True)
+    eligibility = models.JSONField(_("资格检查结果"), default=dict, blank=True)
+    overrides = models.JSONField(_("人工认定"), default=list, blank=True)
+    approved_amount = models.DecimalField(_("批准金额（元）"), null=True, blank=True, **MONEY)
+    annual_rate = models.DecimalField(
+        _("合同年利率（%）"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    contract_date = models.DateField(_("合同日期"), null=True, blank=True)
+    repayment_method = models.CharField(_("还款方式"), max_length=20, default="interest_monthly")
+    disbursed_total = models.DecimalField(_("已放款（元）"), default=Decimal0, **MONEY)
+    principal_outstanding = models.DecimalField(_("贷款余额（元）"), default=Decimal0, **MONEY)
+    days_past_due = models.PositiveIntegerField(_("逾期天数"), default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("创业担保贷款申请")
+        verbose_name_plural = _("创业担保贷款申请")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "step_due"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="loan_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(disbursed_total__gte=0), name="loan_disbursed_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
