@@ -8,6 +8,7 @@ FANXIANG_DEBUG        "1" for the debug toolbar-free development mode (default o
 REDIS_URL             optional cache backend; database cache when unset
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,6 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A test database per process, so parallel runs against one server never drop each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
