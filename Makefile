@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_ENTREPRENEURS ?= 2000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run migrate demo test lint pytest pytest-pg fuzz bench clean
@@ -27,10 +28,14 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py generate_demo --entrepreneurs $(DEMO_ENTREPRENEURS) --seed 2020 --if-empty
 
 run: demo
 	@echo ""
-	@echo "Fanxiang 正在 http://$(HOST):$(PORT)/ 上运行（Ctrl+C 停止）"
+	@echo "Fanxiang 正在 http://$(HOST):$(PORT)/ 上运行（Ctrl+C 停止）；后台任务进程（大文件导入等）同时启动"
+	@# The task worker (django-tasks database backend) runs beside the server and stops with it.
+	$(BIN)/python manage.py db_worker --no-reload --interval 1 -v 0 & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 lint: install

@@ -23,9 +23,11 @@ install_error_handlers(api)
 def _mount() -> None:
     from fanxiang.accounts.api import assignment_router, audit_router, auth_router, me_router, org_router
     from fanxiang.core.api_tools import router as tools_router
+    from fanxiang.credit.api import router as credit_router
     from fanxiang.entrepreneurs.api import business_router
     from fanxiang.entrepreneurs.api import router as entrepreneurs_router
     from fanxiang.loans.api import router as loans_router
+    from fanxiang.loans.api_repayment import router as repayment_router
     from fanxiang.regions.api import router as regions_router
     from fanxiang.targets.api import router as targets_router
 
@@ -40,6 +42,8 @@ def _mount() -> None:
     api.add_router("/entrepreneurs", entrepreneurs_router)
     api.add_router("/businesses", business_router)
     api.add_router("/loans", loans_router)
+    api.add_router("/loans", repayment_router)  # schedule, subsidy, repayments, compensation, subsidy batches
+    api.add_router("/credit", credit_router)
 
 
 _mount()

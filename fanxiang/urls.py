@@ -13,6 +13,8 @@ urlpatterns = [
     path("regions/", include("fanxiang.regions.urls")),
     path("targets/", include("fanxiang.targets.urls")),
     path("entrepreneurs/", include("fanxiang.entrepreneurs.urls")),
+    path("loans/", include("fanxiang.loans.urls")),
+    path("credit/", include("fanxiang.credit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/fx/favicon.svg", permanent=True)),

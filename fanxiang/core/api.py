@@ -20,6 +20,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
 from pydantic import ConfigDict
 
+from fanxiang.core.counting import count_rows
 from fanxiang.core.errors import DomainError
 
 logger = logging.getLogger("fanxiang.api")
@@ -171,4 +172,9 @@ class PageNumberPagination(PaginationBase):
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
         offset = (pagination.page - 1) * pagination.page_size
-        return {"count": queryset.count(), "items": list(queryset[offset : offset + pagination.page_size])}
+        items = list(queryset[offset : offset + pagination.page_size])
+        if len(items) < pagination.page_size and (items or offset == 0):
+            count = offset + len(items)  # the last page: the total is known without counting
+        else:
+            count = count_rows(queryset)
+        return {"count": count, "items": items}

@@ -73,3 +73,18 @@ class Sealed:
 
 def seal(value: str, masker) -> Sealed:
     return Sealed(encrypt(value), index(value), masker(value))
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a whole file (an uploaded import holding ID numbers) for storage at rest."""
+    aead, _ = _keys()
+    nonce = os.urandom(12)
+    return f"{VERSION}:".encode() + nonce + aead.encrypt(nonce, data, None)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    version, sep, payload = token.partition(b":")
+    if not sep or version.decode(errors="replace") != VERSION:
+        raise ValueError("unknown key version")
+    aead, _ = _keys()
+    return aead.decrypt(payload[:12], payload[12:], None)

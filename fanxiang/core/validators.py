@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -43,15 +44,17 @@ class CheckResult:
 _PERIOD = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
 
 
-def _birthplace_periods(code6: str) -> tuple[str, list[tuple[int | None, int | None, str]]]:
-    """Province name and the (start, end, name) periods of a 6-digit address code, or ('', [])."""
+@functools.lru_cache(maxsize=8192)
+def _birthplace_periods(code6: str) -> tuple[str, tuple[tuple[int | None, int | None, str], ...]]:
+    """Province name and the (start, end, name) periods of a 6-digit address code, or ('', ()).
+    Cached: the code list is static and the look-up dominates bulk validation (Excel import)."""
     results = numdb.get("cn/loc").info(code6)
     info: dict[str, str] = {}
     for _part, props in results:
         info.update(props)
     county = info.get("county")
     if not county:
-        return "", []
+        return "", ()
     periods: list[tuple[int | None, int | None, str]] = []
     for item in county.split(","):
         m = _PERIOD.match(item)
@@ -60,9 +63,10 @@ def _birthplace_periods(code6: str) -> tuple[str, list[tuple[int | None, int | N
             periods.append((int(start) if start else None, int(end) if end else None, name))
         else:
             periods.append((None, None, item))
-    return info.get("province", ""), periods
+    return info.get("province", ""), tuple(periods)
 
 
+@functools.lru_cache(maxsize=8192)
 def birthplace_name(code6: str) -> str:
     province, periods = _birthplace_periods(code6)
     if not periods:

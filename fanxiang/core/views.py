@@ -236,13 +236,17 @@ class ServiceFormView(LoginRequiredMixin, View):
             try:
                 result = self.perform(form)
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                self.apply_error(form, exc)
             else:
                 messages.success(request, self.success_message(result))
                 return HttpResponseRedirect(self.success_url(result))
         return render(
             request, self.template_name, self.context(form), status=422 if request.method == "POST" else 200
         )
+
+    def apply_error(self, form, exc: DomainError) -> None:
+        """Put a service's refusal onto the form (views may show codes per field)."""
+        apply_domain_error(form, exc)
 
     def context(self, form) -> dict:
         return {"form": form, "title": self.title, "object": getattr(self, "object", None)}

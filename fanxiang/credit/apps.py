@@ -9,7 +9,7 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from fanxiang.accounts.roles import Role, grant
         from fanxiang.core.audit import track
-        from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
+        from fanxiang.core.scope import ADD, CHANGE, DELETE, EXPORT, VIEW
         from fanxiang.credit.models import CreditEntry, Recommender
 
         track(Recommender)
@@ -17,6 +17,8 @@ class CreditConfig(AppConfig):
         for role in (Role.COUNTY_OFFICER, Role.GUARANTEE_OFFICER):
             grant(role, "credit.recommender", {VIEW, EXPORT})
             grant(role, "credit.creditentry", {VIEW, EXPORT, ADD, CHANGE})
-        grant(Role.COUNTY_OFFICER, "credit.recommender", {ADD, CHANGE})
+        # county officers keep their county's register (an unreferenced entry may be deleted); blacklisting
+        # is limited to county officers and city admins by the service (credit.services)
+        grant(Role.COUNTY_OFFICER, "credit.recommender", {ADD, CHANGE, DELETE})
         grant(Role.BANK_OFFICER, "credit.creditentry", {VIEW})
         grant(Role.BANK_OFFICER, "credit.recommender", {VIEW})

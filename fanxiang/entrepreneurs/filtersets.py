@@ -72,7 +72,10 @@ class EntrepreneurFilter(django_filters.FilterSet):
         if _MOBILE_LIKE.match(value.replace(" ", "").replace("-", "")):
             return qs.filter(mobile_hash=pii.index(normalize_mobile(value)))
         if _INITIALS.match(value):
-            return qs.filter(Q(name_initials__startswith=value.lower()) | Q(name__icontains=value))
+            # Initials keep Latin letters as they are, so this also finds a Latin name by its start. It
+            # is an indexed prefix match (LIKE 'zs%'); OR-ing in a '%zs%' substring match on the name
+            # forced a full scan of the registry (≈0.4 s at 1M people, for the page and its count).
+            return qs.filter(name_initials__startswith=value.lower())
         return qs.filter(name__icontains=value)
 
     def filter_region(self, qs, name, value):
@@ -102,6 +105,21 @@ class BusinessFilter(django_filters.FilterSet):
     started_from = django_filters.DateFilter(label="开业日期起", field_name="started_on", lookup_expr="gte")
     started_to = django_filters.DateFilter(label="开业日期止", field_name="started_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(label="状态", choices=RecordStatus.choices)
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(
+            ("name", "name"),
+            ("created_at", "created_at"),
+            ("started_on", "started_on"),
+            ("jobs_created", "jobs_created"),
+        ),
+        field_labels={
+            "name": "名称",
+            "created_at": "登记时间",
+            "started_on": "开业日期",
+            "jobs_created": "带动就业",
+        },
+    )
 
     class Meta:
         model = Business

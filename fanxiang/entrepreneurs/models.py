@@ -60,14 +60,14 @@ class Entrepreneur(RegionScopedModel):
     name = models.CharField(_("姓名"), max_length=32)
     name_initials = models.CharField(_("姓名拼音首字母"), max_length=32, db_index=True, editable=False)
     id_number_enc = models.TextField(_("身份证号码（密文）"), editable=False)
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False)  # unique: see Meta.constraints
     id_number_masked = models.CharField(_("身份证号码"), max_length=24, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     birthplace_code = models.CharField(_("出生地代码"), max_length=6, editable=False)
     birthplace_name = models.CharField(_("出生地"), max_length=64, blank=True, editable=False)
     mobile_enc = models.TextField(_("手机号码（密文）"), blank=True, editable=False)
-    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed: see Meta
     mobile_masked = models.CharField(_("手机号码"), max_length=16, blank=True, editable=False)
     hukou_region = models.ForeignKey(
         "regions.Region",
@@ -111,6 +111,16 @@ class Entrepreneur(RegionScopedModel):
             models.Index(fields=["name"]),
             models.Index(fields=["birth_date"]),
             models.Index(fields=["counted_on"]),
+            # the list's default order: newest first, read off the index instead of sorting the table
+            models.Index(fields=["-created_at", "-id"], name="entrepreneur_newest_idx"),
+            # counts of a category filter (index-only, with the region for the scope join)
+            models.Index(fields=["category", "region"], name="entrepreneur_category_idx"),
+            # Keyed hashes are only ever matched exactly: plain indexes, not unique=/db_index=, which on
+            # PostgreSQL add a second, never used LIKE-pattern index on each 64-character column.
+            models.Index(fields=["mobile_hash"], name="entrepreneur_mobile_hash_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="uniq_entrepreneur_id_number_hash")
         ]
 
     def __str__(self) -> str:
@@ -164,6 +174,7 @@ class Business(RegionScopedModel):
         verbose_name = _("经营主体")
         verbose_name_plural = _("经营主体")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="business_newest_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~models.Q(credit_code=""), name="uniq_business_credit_code"
@@ -277,3 +288,75 @@ class TransferRequest(RegionScopedModel):
 
     def __str__(self) -> str:
         return f"{self.entrepreneur.name}: {self.from_region} → {self.to_region}"
+
+
+class ImportJob(models.Model):
+    """One Excel/CSV import of entrepreneurs: the uploaded file (encrypted at rest), its progress and its
+    report.
+
+    Owner-only, not region-scoped: a job belongs to the user who uploaded it. Every row it writes is
+    scope-checked on its own (region inside the uploader's ADD scope), and the job's file and error report
+    hold the uploader's raw input (clear ID numbers, rows of any region they typed), so nobody else —
+    not even a user holding the same region — may read them."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", _("等待处理")
+        VALIDATING = "validating", _("逐行校验")
+        WRITING = "writing", _("写入数据库")
+        FINISHED = "finished", _("结束")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.CASCADE, related_name="+"
+    )
+    active_region_path = models.CharField(_("工作区划"), max_length=80, blank=True)
+    source = models.FileField(_("上传文件（加密保存）"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=255)
+    dry_run = models.BooleanField(_("仅校验"), default=True)
+    partial = models.BooleanField(_("只导入正确的行"), default=False)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("对应的校验任务"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    stage = models.CharField(_("阶段"), max_length=12, choices=Stage.choices, default=Stage.QUEUED)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    valid_rows = models.PositiveIntegerField(_("正确行数"), default=0)
+    created = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("无变化"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    ignored_columns = models.JSONField(_("未识别的列"), default=list, blank=True)
+    committed = models.BooleanField(_("已写入"), default=False)
+    error_code = models.CharField(_("失败代码"), max_length=64, blank=True)
+    error_message = models.CharField(_("失败原因"), max_length=500, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量导入任务")
+        verbose_name_plural = _("批量导入任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.rows_done * 100 / self.total_rows))

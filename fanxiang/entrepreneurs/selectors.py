@@ -1,25 +1,33 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from fanxiang.core import pii
-from fanxiang.core.scope import VIEW
+from fanxiang.core.scope import ADD, VIEW, can, resolve, scope_q
+from fanxiang.entrepreneurs.choices import RecordStatus, ReviewStatus
 from fanxiang.entrepreneurs.models import (
     Business,
     BusinessFounder,
     DuplicateCandidate,
     Entrepreneur,
+    IndustryTag,
     JobReport,
+    PriorityGroup,
     TransferRequest,
 )
+from fanxiang.regions.models import Region, RegionLevel
+
+# Region.full_name walks up to the province: join the ancestors once instead of a query per row and level.
+REGION_CHAIN = "region__parent__parent__parent"
 
 
 def entrepreneurs_for_user(user: Any, action: str = VIEW) -> QuerySet[Entrepreneur]:
     return (
         Entrepreneur.objects.for_user(user, action)
-        .select_related("region", "hukou_region")
+        .select_related(REGION_CHAIN, "hukou_region")
         .prefetch_related("priority_groups")
     )
 
@@ -31,7 +39,7 @@ def entrepreneur_by_id_number(user: Any, id_number: str) -> Entrepreneur | None:
 def businesses_for_user(user: Any, action: str = VIEW) -> QuerySet[Business]:
     return (
         Business.objects.for_user(user, action)
-        .select_related("region")
+        .select_related(REGION_CHAIN)
         .prefetch_related(
             "tags", Prefetch("founder_links", queryset=BusinessFounder.objects.select_related("entrepreneur"))
         )
@@ -52,3 +60,224 @@ def transfers_for_user(user: Any, action: str = VIEW) -> QuerySet[TransferReques
     return TransferRequest.objects.for_user(user, action).select_related(
         "entrepreneur", "from_region", "to_region", "requested_by", "decided_by"
     )
+
+
+# --------------------------------------------------------------------------- pages
+
+
+# A region's full name walks up to the province: fetch the chain with the row.
+_REGION_CHAIN = "region__parent__parent__parent"
+
+
+def entrepreneur_rows(user: Any, action: str = VIEW) -> QuerySet[Entrepreneur]:
+    """Entrepreneurs for list pages: with the region chain their full region name needs."""
+    return entrepreneurs_for_user(user, action).select_related(_REGION_CHAIN)
+
+
+def business_rows(user: Any, action: str = VIEW) -> QuerySet[Business]:
+    """Businesses for list pages and exports: with the region chain their full region name needs."""
+    return businesses_for_user(user, action).select_related(_REGION_CHAIN)
+
+
+def active_priority_groups() -> QuerySet[PriorityGroup]:
+    return PriorityGroup.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def active_industry_tags() -> QuerySet[IndustryTag]:
+    return IndustryTag.objects.filter(is_active=True).order_by("code")
+
+
+def registry_regions() -> QuerySet[Region]:
+    """Regions a record may be owned by: counties and townships (forms narrow them to the user's scope)."""
+    return Region.objects.filter(
+        is_active=True, level__in=[RegionLevel.COUNTY, RegionLevel.TOWNSHIP]
+    ).order_by("tree_path")
+
+
+def regions_in_scope(user: Any, model: type, action: str = VIEW) -> QuerySet[Region]:
+    """Counties and townships inside the user's scope for ``action`` on ``model`` (filter selects)."""
+    scope = resolve(user, model, action)
+    qs = registry_regions()
+    if scope.all:
+        return qs
+    if not scope.region_paths:
+        return qs.none()
+    q = Q()
+    for path in scope.region_paths:
+        q |= Q(tree_path__startswith=path)
+    return qs.filter(q)
+
+
+@dataclass(frozen=True)
+class IdRegistration:
+    """Whether an ID number is registered, as far as ``user`` may know: the record when it lies in their
+    scope, else only the county that holds it (never the record itself)."""
+
+    status: str  # "none" | "in_scope" | "elsewhere"
+    entrepreneur: Entrepreneur | None = None
+    holder: Region | None = None
+
+
+def id_number_registration(*, user: Any, id_number: str, exclude_pk: int | None = None) -> IdRegistration:
+    existing = (
+        Entrepreneur.objects.select_related("region__parent")
+        .filter(id_number_hash=pii.index(id_number))
+        .exclude(pk=exclude_pk or 0)
+        .first()
+    )
+    if existing is None:
+        return IdRegistration("none")
+    if can(user, Entrepreneur, VIEW, existing.region.tree_path):
+        return IdRegistration("in_scope", entrepreneur=existing, holder=existing.region.county)
+    return IdRegistration("elsewhere", holder=existing.region.county or existing.region)
+
+
+def businesses_of(user: Any, entrepreneur: Entrepreneur) -> QuerySet[Business]:
+    """The person's businesses that lie in the user's scope."""
+    return (
+        businesses_for_user(user)
+        .filter(founder_links__entrepreneur=entrepreneur)
+        .prefetch_related(Prefetch("job_reports", queryset=JobReport.objects.order_by("-report_date", "-id")))
+        .order_by("-created_at", "-id")
+        .distinct()
+    )
+
+
+def open_duplicates_of(user: Any, entrepreneur: Entrepreneur) -> QuerySet[DuplicateCandidate]:
+    return (
+        duplicates_for_user(user)
+        .filter(status=ReviewStatus.OPEN)
+        .filter(Q(entrepreneur=entrepreneur) | Q(other=entrepreneur))
+    )
+
+
+def founder_options(
+    user: Any, *, action: str = ADD, q: str = "", selected: list[int] | None = None, limit: int = 50
+) -> list[Entrepreneur]:
+    """People a business form may name as founders: active, in the user's scope for adding businesses,
+    matching ``q`` (the list page's search: name, pinyin initials, ID number, mobile), plus those already
+    chosen. The form validates against the full scoped queryset; this only limits what is rendered."""
+    from fanxiang.entrepreneurs.filtersets import EntrepreneurFilter
+
+    base = founder_queryset(user, action)
+    found = base
+    if q.strip():
+        found = EntrepreneurFilter({"q": q}, queryset=base).qs
+    people = list(found.order_by("-created_at", "-id")[:limit])
+    seen = {p.pk for p in people}
+    extra = [pk for pk in (selected or []) if pk not in seen]
+    if extra:
+        people = list(base.filter(pk__in=extra)) + people
+    return people
+
+
+def founder_queryset(user: Any, action: str = ADD) -> QuerySet[Entrepreneur]:
+    """Active people inside the user's scope for ``action`` on businesses."""
+    scope = resolve(user, Business, action)
+    qs = Entrepreneur.objects.filter(status=RecordStatus.ACTIVE).select_related("region")
+    if scope.all:
+        return qs
+    if scope.empty:
+        return qs.none()
+    return qs.filter(scope_q(Entrepreneur, scope))
+
+
+# Objects whose change log makes up a person's timeline, newest first.
+TIMELINE_LIMIT = 100
+
+
+def entrepreneur_timeline(user: Any, entrepreneur: Entrepreneur) -> list[dict]:
+    """The change log of the person and of their businesses, job reports and transfers (those in the
+    user's scope), newest first, each with before/after values."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    business_ids = list(
+        businesses_for_user(user)
+        .filter(founder_links__entrepreneur=entrepreneur)
+        .values_list("pk", flat=True)
+    )
+    report_ids = list(
+        job_reports_for_user(user).filter(business__in=business_ids).values_list("pk", flat=True)
+    )
+    transfer_ids = list(
+        transfers_for_user(user).filter(entrepreneur=entrepreneur).values_list("pk", flat=True)
+    )
+    ct = ContentType.objects.get_for_models(Entrepreneur, Business, JobReport, TransferRequest)
+    q = Q(content_type=ct[Entrepreneur], object_id=entrepreneur.pk)
+    for model, ids in ((Business, business_ids), (JobReport, report_ids), (TransferRequest, transfer_ids)):
+        if ids:
+            q |= Q(content_type=ct[model], object_id__in=ids)
+    entries = LogEntry.objects.filter(q).select_related("actor", "content_type").order_by("-timestamp", "-id")
+    return [_timeline_row(e, ct) for e in entries[:TIMELINE_LIMIT]]
+
+
+def business_timeline(user: Any, business: Business) -> list[dict]:
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    report_ids = list(job_reports_for_user(user).filter(business=business).values_list("pk", flat=True))
+    ct = ContentType.objects.get_for_models(Business, JobReport)
+    q = Q(content_type=ct[Business], object_id=business.pk)
+    if report_ids:
+        q |= Q(content_type=ct[JobReport], object_id__in=report_ids)
+    entries = LogEntry.objects.filter(q).select_related("actor", "content_type").order_by("-timestamp", "-id")
+    return [_timeline_row(e, ct) for e in entries[:TIMELINE_LIMIT]]
+
+
+_TRANSITIONS = {"request": "申请", "approve": "同意", "reject": "拒绝", "merge": "合并", "dismiss": "排除"}
+# Bookkeeping fields left out of the timeline (they change with every write or never mean anything).
+_TIMELINE_SKIP = {"id", "created_at", "updated_at", "name_initials"}
+
+
+def _shown_labels(model: type) -> dict[str, str]:
+    """Field labels the timeline shows for a model: its concrete fields, by verbose name and by name
+    (auditlog labels a change with either), minus bookkeeping."""
+    labels = {}
+    for f in model._meta.concrete_fields:
+        if f.name in _TIMELINE_SKIP:
+            continue
+        labels[str(f.verbose_name)] = str(f.verbose_name)
+        labels[f.name] = str(f.verbose_name)
+    return labels
+
+
+def _timeline_row(entry: Any, ct: dict) -> dict:
+    from fanxiang.core import audit
+
+    models = {v.pk: k for k, v in ct.items()}
+    model = models.get(entry.content_type_id)
+    shown = _shown_labels(model) if model else {}
+    event = audit.event_of(entry)
+    try:
+        changes = entry.changes_display_dict
+    except Exception:  # a change of a field that no longer exists: show the raw values
+        changes = entry.changes_dict
+    created = event == audit.EVENT_CREATE
+    rows = []
+    for label, values in (changes or {}).items():
+        if label not in shown:
+            continue  # reverse relations and bookkeeping
+        if isinstance(values, (list, tuple)) and len(values) == 2:
+            before, after = ("" if v in (None, "None") else v for v in values)
+        elif isinstance(values, dict) and values.get("type") == "m2m":
+            before, after = (
+                "",
+                f"{values.get('operation', '')}：{'、'.join(map(str, values.get('objects', [])))}",
+            )
+        else:
+            before, after = "", values
+        if created and after in ("", None):
+            continue
+        rows.append((shown[label], before, after))
+    data = entry.additional_data or {}
+    return {
+        "timestamp": entry.timestamp,
+        "actor": entry.actor.display_name if entry.actor else "系统",
+        "object": f"{model._meta.verbose_name if model else ''}：{entry.object_repr}",
+        "event": str(audit.EVENT_LABELS.get(event, event)),
+        "detail": _TRANSITIONS.get(data.get("transition", ""), data.get("transition", "")),
+        "created": created,
+        "changes": rows,
+        "remote_addr": entry.remote_addr or "",
+    }

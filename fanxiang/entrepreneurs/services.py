@@ -168,7 +168,7 @@ def entrepreneur_update(*, actor: Any, entrepreneur: Entrepreneur, data: dict[st
         if key in clean:
             setattr(entrepreneur, key, clean[key])
     if "started_on" in clean:
-        entrepreneur.counted_on = _counted_on(clean, entrepreneur.created_at.date())
+        entrepreneur.counted_on = _counted_on(clean, timezone.localtime(entrepreneur.created_at).date())
     entrepreneur.save()
     if "priority_groups" in clean:
         _apply_priority(entrepreneur, clean["priority_groups"])

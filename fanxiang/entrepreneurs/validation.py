@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from pypinyin import Style, lazy_pinyin
 
 from fanxiang.core.errors import ErrorCollector
@@ -28,6 +30,7 @@ ENTREPRENEUR_FIELDS = (
 HUBEI = ("湖北", "湖北省")
 
 
+@functools.lru_cache(maxsize=65536)
 def initials(text: str) -> str:
     """Pinyin initials: 张三 → zs (letters and digits kept as they are)."""
     return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: list(s))).lower()[:64]
@@ -85,6 +88,13 @@ def _date(data: dict, key: str, errors: ErrorCollector, label: str, *, today: dt
     return value
 
 
+@functools.cache
+def _labels(choices, language: str | None) -> dict[str, str]:
+    """Label → value of a choices class in one language (cached: rendering lazy labels per call
+    dominated bulk validation)."""
+    return {str(lbl): val for val, lbl in choices.choices}
+
+
 def _choice(data: dict, key: str, choices, errors: ErrorCollector, label: str, required: bool) -> str:
     raw = data.get(key)
     value = "" if raw is None else str(raw).strip()
@@ -92,7 +102,7 @@ def _choice(data: dict, key: str, choices, errors: ErrorCollector, label: str, r
         if required:
             errors.add(key, f"{key}.required", f"请选择{label}。")
         return ""
-    by_label = {str(lbl): val for val, lbl in choices.choices}
+    by_label = _labels(choices, get_language())
     if value in by_label:
         return by_label[value]
     if value not in choices.values:
@@ -122,11 +132,13 @@ def clean_entrepreneur(
     data: dict[str, Any],
     *,
     regions: RegionIndex | None = None,
-    priority_codes: set[str] | None = None,
+    priority_codes: set[str] | dict[str, str] | None = None,
     partial: bool = False,
     today: dt.date | None = None,
 ) -> tuple[dict[str, Any], ErrorCollector]:
     """Validate and normalise entrepreneur input. With ``partial`` only the given keys are checked.
+    ``priority_codes`` preloads the active priority groups (a set of codes, or code → name so names are
+    accepted too), sparing a query per call in bulk work.
     Returns (clean values, errors); callers decide whether to raise."""
     from fanxiang.entrepreneurs.models import PriorityGroup
 
@@ -204,6 +216,8 @@ def clean_entrepreneur(
         codes = {str(p).strip() for p in raw if str(p).strip()}
         if priority_codes is None:
             groups = {g.code: g.name for g in PriorityGroup.objects.filter(is_active=True)}
+        elif isinstance(priority_codes, dict):
+            groups = dict(priority_codes)
         else:
             groups = {c: c for c in priority_codes}
         by_name = {name: code for code, name in groups.items()}

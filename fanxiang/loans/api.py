@@ -71,3 +71,12 @@ def eligibility_check(request, payload: EligibilityIn):
         apply_date=payload.apply_date or timezone.localdate(),
     )
     return result.as_dict()
+
+
+def _mount_applications() -> None:
+    from fanxiang.loans.api_applications import router as applications_router
+
+    router.add_router("", applications_router)
+
+
+_mount_applications()

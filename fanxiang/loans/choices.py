@@ -94,3 +94,63 @@ class AppStatus(models.TextChoices):
 class RepaymentMethod(models.TextChoices):
     INTEREST_MONTHLY = "interest_monthly", _("按月付息、到期还本")
     EQUAL_INSTALMENTS = "equal_instalments", _("等额本息")
+
+
+class SubsidyPayment(models.TextChoices):
+    """How the interest subsidy reaches the money (a city-wide practice, effective-dated on the policy)."""
+
+    NET = "net", _("银行按借款人承担部分收息，其余向财政申请贴息")
+    REIMBURSE = "reimburse", _("先付后贴：借款人全额付息，按季度向借款人拨付贴息")
+
+
+class ScheduleStatus(models.TextChoices):
+    PENDING = "pending", _("未到期")
+    PARTIAL = "partial", _("部分还款")
+    PAID = "paid", _("已还清")
+    OVERDUE = "overdue", _("逾期")
+
+
+class RepaymentSource(models.TextChoices):
+    MANUAL = "manual", _("手工录入")
+    IMPORT = "import", _("批量导入")
+
+
+class CompensationStatus(models.TextChoices):
+    COMPENSATED = "compensated", _("已代偿")
+    RECOVERED = "recovered", _("已追回")
+    WRITTEN_OFF = "written_off", _("已核销")
+
+
+class BatchStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交财政审核")
+    APPROVED = "approved", _("财政已审核")
+    RETURNED = "returned", _("财政已退回")
+
+
+class SubsidyPayee(models.TextChoices):
+    BANK = "bank", _("经办银行")
+    BORROWER = "borrower", _("借款人")
+
+
+class DocumentKind(models.TextChoices):
+    """Documents attached to a loan application (scans or photos: PDF, JPG, PNG)."""
+
+    ID_CARD = "id_card", _("身份证")
+    BUSINESS_PROOF = "business_proof", _("营业执照或经营场所证明")
+    CATEGORY_PROOF = "category_proof", _("扶持对象身份证明")
+    STAFF_ROSTER = "staff_roster", _("职工花名册及劳动合同")
+    RECOMMENDATION = "recommendation", _("免反担保推荐函")
+    COUNTER_GUARANTEE = "counter_guarantee", _("反担保材料")
+    CREDIT_REPORT = "credit_report", _("征信报告")
+    OTHER = "other", _("其他材料")
+
+
+# documents that must be on file before an application can be submitted
+REQUIRED_DOCUMENTS = {
+    "all": ["id_card", "business_proof"],
+    "individual": ["category_proof"],
+    "partnership": ["category_proof"],
+    "enterprise": ["staff_roster"],
+    "waiver": ["recommendation"],
+}

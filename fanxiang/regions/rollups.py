@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 
 from fanxiang.regions.models import Region, RegionMonthStat
@@ -23,9 +23,11 @@ def rollup_add_many(deltas: Iterable[tuple[int, str, dt.date, Decimal | int]]) -
         if region_id is None or day is None or not delta:
             continue
         merged[(region_id, indicator, day.year, day.month)] += Decimal(delta)
-    for (region_id, indicator, year, month), delta in sorted(merged.items()):
-        if not delta:
-            continue
+    items = [(key, delta) for key, delta in sorted(merged.items()) if delta]
+    if len(items) > 1 and connection.vendor in ("postgresql", "sqlite"):
+        _upsert(items)
+        return
+    for (region_id, indicator, year, month), delta in items:
         updated = RegionMonthStat.objects.filter(
             region_id=region_id, indicator=indicator, year=year, month=month
         ).update(value=F("value") + delta)
@@ -40,6 +42,26 @@ def rollup_add_many(deltas: Iterable[tuple[int, str, dt.date, Decimal | int]]) -
             RegionMonthStat.objects.filter(
                 region_id=region_id, indicator=indicator, year=year, month=month
             ).update(value=F("value") + delta)
+
+
+def _upsert(items: list[tuple[Key, Decimal]]) -> None:
+    """Many keys at once (bulk loads, imports): one ``INSERT … ON CONFLICT DO UPDATE`` per chunk, which
+    adds to an existing counter atomically. Keys stay sorted, so concurrent writers lock in one order."""
+    table = connection.ops.quote_name(RegionMonthStat._meta.db_table)
+    chunk = 150  # 5 parameters a row: stays under SQLite's 999-parameter limit
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(part))
+            params: list = []
+            for (region_id, indicator, year, month), delta in part:
+                params += [region_id, indicator, year, month, delta]
+            cursor.execute(
+                f"INSERT INTO {table} (region_id, indicator, year, month, value) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT (region_id, indicator, year, month) "
+                f"DO UPDATE SET value = {table}.value + excluded.value",
+                params,
+            )
 
 
 def rollup_add(region_id: int, indicator: str, day: dt.date, delta: Decimal | int) -> None:

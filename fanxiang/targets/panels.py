@@ -3,7 +3,11 @@ from __future__ import annotations
 import json
 
 from fanxiang.targets import selectors
-from fanxiang.targets.models import Indicator
+from fanxiang.targets.models import COUNT_INDICATORS, Indicator
+
+
+def _show(indicator: str, value) -> str:
+    return f"{int(value):,}" if indicator in COUNT_INDICATORS else f"{value:,.2f}"
 
 
 def targets_panel(request) -> dict | None:
@@ -40,4 +44,23 @@ def targets_panel(request) -> dict | None:
                     }
                 ],
             }
-    return {"year": year, "top": top, "chart_json": json.dumps(chart, ensure_ascii=False) if chart else None}
+    actuals = selectors.target_actuals(top)
+    cards = []
+    for t in top:
+        progress = actuals.get(t.pk)
+        cards.append(
+            {
+                "target": t,
+                "actual": _show(t.indicator, progress["actual"]) if progress else None,
+                "ratio": f"{progress['ratio'] * 100:.1f}%"
+                if progress and progress["ratio"] is not None
+                else "—",
+                "bar": min(100.0, float(progress["ratio"] or 0) * 100) if progress else 0,
+            }
+        )
+    return {
+        "year": year,
+        "top": top,
+        "cards": cards,
+        "chart_json": json.dumps(chart, ensure_ascii=False) if chart else None,
+    }

@@ -27,8 +27,8 @@ def latest_year(user: Any) -> int | None:
     return row
 
 
-# Indicators whose actual figures are counted today (the loans indicator joins with the loans app).
-PROGRESS_INDICATORS = ["new_entrepreneurs", "jobs_created"]
+# Indicators whose actual figures are counted (guaranteed loans: disbursed tranches, by the loans app).
+PROGRESS_INDICATORS = ["new_entrepreneurs", "jobs_created", "guaranteed_loans"]
 
 
 def _ratio(actual, target):
@@ -82,3 +82,38 @@ def progress(*, user: Any, year: int, region_code: str, indicators: list[str] | 
             }
         )
     return {"year": year, "region": region.code, "region_name": region.name, "indicators": result}
+
+
+def progress_regions(user: Any) -> QuerySet:
+    """Regions the progress page offers: the city, counties and townships inside the user's scope."""
+    from fanxiang.regions.models import Region, RegionLevel
+
+    if resolve(user, Target, VIEW).empty:
+        return Region.objects.none()
+    return (
+        Region.objects.for_user(user, VIEW)
+        .filter(is_active=True, level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP])
+        .order_by("tree_path")
+    )
+
+
+def target_years(user: Any) -> list[int]:
+    return list(targets_for_user(user).order_by("-year").values_list("year", flat=True).distinct())
+
+
+def actual_total(*, region: Any, indicator: str, year: int) -> Decimal:
+    """The year's actual figure for a region subtree, from the rollups."""
+    from fanxiang.regions.rollups import subtree_totals
+
+    return subtree_totals(region, indicator, year)["total"]
+
+
+def target_actuals(targets: list[Target]) -> dict[int, dict]:
+    """Actual and completion ratio per target (for the indicators counted today), from the rollups."""
+    out = {}
+    for t in targets:
+        if t.indicator not in PROGRESS_INDICATORS:
+            continue
+        actual = actual_total(region=t.region, indicator=t.indicator, year=t.year)
+        out[t.pk] = {"actual": actual, "ratio": _ratio(actual, t.value)}
+    return out

@@ -186,3 +186,99 @@ def test_home_on_a_phone(browser, live_server, demo):
         assert watcher.problems() == {}, watcher.problems()
     finally:
         context.close()
+
+
+def test_registry_pages_and_live_checks(browser, live_server, demo):
+    """The registry's pages with data: the live ID-number and credit-code checks, the founder search and
+    the reveal (HTMX, no inline script under the CSP), the duplicate queue, transfers and progress charts."""
+    from fanxiang.entrepreneurs import services
+    from fanxiang.entrepreneurs.tests.factories import business_data, make_id, person_data
+    from fanxiang.regions.models import Region
+
+    officer = demo["officer_411625"]
+    wang = services.entrepreneur_create(
+        actor=officer, data=person_data(name="王五", mobile="13900000001", priority_groups=["poor_household"])
+    )
+    services.entrepreneur_create(
+        actor=officer,
+        data=person_data(name="王五", id_number=make_id(birth="19850101"), mobile="13900000002"),
+    )
+    business = services.business_create(
+        actor=officer, data=business_data(jobs_created=12, poor_workers_employed=3), founders=[wang.pk]
+    )
+    services.entrepreneur_update(actor=officer, entrepreneur=wang, data={"skills": "农村电商"})
+    services.transfer_request(
+        actor=demo["officer_411628"],
+        id_number=wang.id_number,
+        to_region=Region.objects.get(code="411628101"),
+        reason="已迁居鹿邑县",
+    )
+
+    base = live_server.url.rstrip("/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    watcher = Watcher(page, base)
+    try:
+        _login(page, base, "officer_411625")
+        problems: dict[str, object] = {}
+
+        def visit(path: str, shot: str) -> None:
+            watcher.reset()
+            response = page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            assert response is not None and response.status < 400, (
+                f"{path}: HTTP {response and response.status}"
+            )
+
+        def done(shot: str) -> None:
+            page.screenshot(path=str(ARTIFACTS / f"registry-{shot}.png"), full_page=True)
+            if watcher.problems():
+                problems[shot] = watcher.problems()
+
+        visit(f"/entrepreneurs/{wang.pk}/", "detail")
+        assert wang.id_number not in page.inner_text("main")
+        page.click("[data-testid=reveal]")
+        page.wait_for_selector("[data-testid=revealed]")
+        assert wang.id_number in page.inner_text("[data-testid=revealed]")
+        done("detail")
+
+        visit("/entrepreneurs/new/", "create")
+        page.fill("#id_id_number", "411625198501010010")
+        page.wait_for_selector("[data-testid=id-check-error]")
+        assert "id.invalid_checksum" in page.inner_text("#id-check")
+        page.fill("#id_id_number", wang.id_number)
+        page.wait_for_selector("[data-testid=id-check-registered]")
+        page.fill("#id_name", "王五")
+        page.select_option("#id_region", "411625101")
+        page.select_option("#id_category", "returning_migrant_worker")
+        with page.expect_navigation():
+            page.click("form[data-testid=entrepreneur-form] button[type=submit]")
+        watcher.reset()  # the refused form comes back with HTTP 422, which Chromium logs
+        assert "entrepreneur.duplicate_id_number" in page.inner_text("[data-testid=form-errors]")
+        assert page.is_visible("[data-testid=conflict-link]")
+        done("create-duplicate")
+
+        visit(f"/entrepreneurs/businesses/new/?founder={wang.pk}", "business-form")
+        page.fill("#id_credit_code", "91110000600037341A")
+        page.wait_for_selector("[data-testid=override-reason]")
+        page.fill("#founder-search", "ww")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('#id_founders option')).length >= 2"
+        )
+        done("business-form")
+
+        for path, shot in (
+            (f"/entrepreneurs/businesses/{business.pk}/", "business-detail"),
+            ("/entrepreneurs/?q=ww", "list"),
+            ("/entrepreneurs/duplicates/", "duplicates"),
+            ("/entrepreneurs/transfers/", "transfers"),
+        ):
+            visit(path, shot)
+            done(shot)
+        visit("/targets/progress/?year=2020&region=411625", "progress")
+        page.wait_for_selector("[data-testid=chart-jobs_created-children] canvas", timeout=10_000)
+        done("progress")
+        assert problems == {}, problems
+    finally:
+        context.close()

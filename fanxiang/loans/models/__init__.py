@@ -3,3 +3,4 @@ subsidy and compensation (repayment.py)."""
 
 from fanxiang.loans.models.application import *  # noqa: F403
 from fanxiang.loans.models.policy import *  # noqa: F403
+from fanxiang.loans.models.repayment import *  # noqa: F403

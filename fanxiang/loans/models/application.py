@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core.scope import RegionScopedModel
-from fanxiang.loans.choices import BorrowerType
+from fanxiang.loans.choices import AppStatus, BorrowerType, CounterGuarantee, DocumentKind
 from fanxiang.loans.models.policy import MONEY, Decimal0
 
 
@@ -46,6 +51,9 @@ class LoanApplication(RegionScopedModel):
     new_eligible_hires = models.PositiveIntegerField(_("当年新招符合条件人员"), null=True, blank=True)
     declared_other_debts = models.BooleanField(_("本人或配偶有其他未结清贷款"), default=False)
     epidemic_affected = models.BooleanField(_("受疫情影响"), default=False)
+    # priority group (point (十三)) or epidemic: kept current under the row lock at every write so queues
+    # sort on an index; the reasons are read live from the registry
+    priority = models.BooleanField(_("优先办理"), default=False)
     bank = models.ForeignKey(
         "accounts.Organization",
         verbose_name=_("经办银行"),
@@ -53,6 +61,7 @@ class LoanApplication(RegionScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by loan_queue_bank_idx
     )
     guarantee_org = models.ForeignKey(
         "accounts.Organization",
@@ -61,8 +70,11 @@ class LoanApplication(RegionScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by loan_queue_guarantee_idx
     )
-    counter_guarantee = models.CharField(_("反担保方式"), max_length=20, blank=True)
+    counter_guarantee = models.CharField(
+        _("反担保方式"), max_length=20, blank=True, choices=CounterGuarantee.choices
+    )
     counter_guarantee_detail = models.CharField(_("反担保说明"), max_length=200, blank=True)
     recommender = models.ForeignKey(
         "credit.Recommender",
@@ -72,7 +84,9 @@ class LoanApplication(RegionScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    status = models.CharField(_("状态"), max_length=20, default="draft", db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=AppStatus.choices, default=AppStatus.DRAFT, db_index=True
+    )
     step_due = models.DateField(_("当前环节办理时限"), null=True, blank=True)
     hr_ok = models.BooleanField(default=False)
     guarantee_ok = models.BooleanField(default=False)
@@ -91,6 +105,11 @@ class LoanApplication(RegionScopedModel):
     principal_outstanding = models.DecimalField(_("贷款余额（元）"), default=Decimal0, **MONEY)
     days_past_due = models.PositiveIntegerField(_("逾期天数"), default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # the apply date: the (latest) submission day; the policy in force on it governs the application
+    applied_on = models.DateField(_("申请日期"), null=True, blank=True)
+    # review mode fixed at submission from the policy in force (多审合一: HR, guarantee and bank in parallel)
+    merged_review = models.BooleanField(_("多审合一"), default=False)
+    extension_months = models.PositiveSmallIntegerField(_("展期（月）"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -101,13 +120,153 @@ class LoanApplication(RegionScopedModel):
         verbose_name = _("创业担保贷款申请")
         verbose_name_plural = _("创业担保贷款申请")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "step_due"])]
+        indexes = [
+            models.Index(fields=["status", "step_due"]),
+            # reviewer queues: covering indexes (filter, priority-then-deadline order, scope) per owner
+            models.Index(
+                fields=["status", "merged_review", "region", "priority", "step_due"],
+                name="loan_queue_region_idx",
+            ),
+            models.Index(
+                fields=["bank", "status", "merged_review", "priority", "step_due", "region"],
+                name="loan_queue_bank_idx",
+            ),
+            models.Index(
+                fields=["guarantee_org", "status", "merged_review", "priority", "step_due", "region"],
+                name="loan_queue_guarantee_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="loan_amount_positive"),
             models.CheckConstraint(
                 condition=models.Q(disbursed_total__gte=0), name="loan_disbursed_non_negative"
             ),
+            # the last line of defence behind the row lock: never more out than approved
+            models.CheckConstraint(
+                condition=models.Q(approved_amount__isnull=True)
+                | models.Q(disbursed_total__lte=models.F("approved_amount")),
+                name="loan_disbursed_within_approved",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_amount__isnull=True)
+                | models.Q(approved_amount__lte=models.F("amount")),
+                name="loan_approved_within_requested",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class ApplicationSequence(models.Model):
+    """The last application number issued per year and county (``DB2020-411625-00001``); the row is
+    locked while a number is drawn, so concurrent drafts never share one."""
+
+    year = models.PositiveSmallIntegerField()
+    county_code = models.CharField(max_length=12)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("申请编号序列")
+        verbose_name_plural = _("申请编号序列")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "county_code"], name="uniq_loan_application_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.county_code}: {self.last}"
+
+
+class LoanEvent(models.Model):
+    """A typed workflow event (one per transition, written in the transition's transaction): the loan's
+    timeline. The generic change log keeps the field-level before/after alongside."""
+
+    application = models.ForeignKey(
+        LoanApplication, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("操作"), max_length=32)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=64, blank=True)
+    actor_role = models.CharField(_("操作角色"), max_length=32, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.TextField(_("意见/说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("贷款流程事件")
+        verbose_name_plural = _("贷款流程事件")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["application", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+def document_path(instance: ApplicationDocument, filename: str) -> str:
+    """Stored under MEDIA_ROOT with a random name: the client's file name is kept only as data."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"loan_documents/{instance.application_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ApplicationDocument(models.Model):
+    """An uploaded document of an application (type and size checked by the service)."""
+
+    application = models.ForeignKey(
+        LoanApplication, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("材料类别"), max_length=24, choices=DocumentKind.choices)
+    file = models.FileField(_("文件"), upload_to=document_path, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.original_name}"
+
+
+class Disbursement(models.Model):
+    """One tranche paid out by the handling bank; the tranches never add up to more than the approved
+    amount (checked under the application's row lock, and by a constraint on the application)."""
+
+    application = models.ForeignKey(
+        LoanApplication, verbose_name=_("贷款"), on_delete=models.PROTECT, related_name="disbursements"
+    )
+    seq = models.PositiveSmallIntegerField(_("笔次"))
+    amount = models.DecimalField(_("放款金额（元）"), **MONEY)
+    date = models.DateField(_("放款日期"))
+    annual_rate = models.DecimalField(_("年利率（%）"), max_digits=6, decimal_places=4)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("放款记录")
+        verbose_name_plural = _("放款记录")
+        ordering = ["application_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "seq"], name="uniq_disbursement_seq"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="disbursement_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}#{self.seq} {self.amount}"

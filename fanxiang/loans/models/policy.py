@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fanxiang.loans.choices import SubsidyMode
+from fanxiang.loans.choices import SubsidyMode, SubsidyPayment
 
 RATIO = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -46,6 +46,11 @@ class LoanPolicy(models.Model):
     borrower_bp_below_lpr = models.PositiveIntegerField(_("借款人承担利率（LPR 减点，基点）"), default=150)
     subsidy_share_by_year = models.JSONField(_("按贷款年度的贴息比例"), default=list, blank=True)
     subsidy_for_overdue = models.BooleanField(_("逾期期间继续贴息"), default=False)
+    # net: the bank charges the borrower only their share and claims the rest from the finance bureau;
+    # reimburse (先付后贴): the borrower pays the full contract interest and is reimbursed quarterly.
+    subsidy_payment = models.CharField(
+        _("贴息拨付方式"), max_length=12, choices=SubsidyPayment.choices, default=SubsidyPayment.NET
+    )
     compensation_after_days = models.PositiveIntegerField(_("逾期多少天转代偿"), default=90)
     compensation_share = models.DecimalField(_("担保基金代偿比例"), **RATIO)
     fund_split = models.JSONField(_("贴息资金分担（中央/省/市/县）"), default=dict)
@@ -53,6 +58,9 @@ class LoanPolicy(models.Model):
     guarantee_review_days = models.PositiveSmallIntegerField(_("担保审核时限（工作日）"), default=3)
     bank_review_days = models.PositiveSmallIntegerField(_("银行审批时限（工作日）"), default=5)
     merged_review = models.BooleanField(_("多审合一（并联审核）"), default=False)
+    # 展期: up to this many months (0: no extension), granted no later than ``extension_until`` if set
+    extension_max_months = models.PositiveSmallIntegerField(_("展期最长月数（0为不允许）"), default=12)
+    extension_until = models.DateField(_("展期受理截止日期"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,0 +1,687 @@
+"""Repayment, subsidy, compensation and subsidy-batch endpoints, mounted under ``/api/v1/loans``.
+
+Loan paths take ``{int:loan_id}`` so they never collide with the application workflow's literal paths.
+Reads start from the caller's scope: a bank officer reaches only loans routed to their bank, a county
+officer only their county's; anything else answers 404."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpResponse
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.pagination import paginate
+
+from fanxiang.core import audit
+from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
+from fanxiang.core.errors import InvalidInput, NotFound
+from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from fanxiang.core.scope import EXPORT, VIEW, get_for_user
+from fanxiang.loans import repayment as svc
+from fanxiang.loans import repayment_import, subsidy
+from fanxiang.loans.models import Compensation, LoanApplication, Repayment, SubsidyBatch, SubsidyLine
+
+router = Router(tags=["贷款还款与贴息"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+XLSX_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "Excel 文件（.xlsx）",
+            "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+ZERO = Decimal("0.00")
+
+
+def _loan(request, loan_id: int) -> LoanApplication:
+    return get_for_user(LoanApplication, request.user, VIEW, pk=loan_id)
+
+
+# --------------------------------------------------------------------------- schedule and subsidy
+
+
+class PlanOut(Schema):
+    stored: bool
+    method: str
+    principal: Decimal
+    annual_rate: Decimal
+    term_months: int
+    contract_date: dt.date
+    policy: str
+    subsidy_mode: str
+    subsidy_payment: str
+    lpr_date: dt.date | None
+    lpr_one_year: Decimal | None
+    borrower_rate: Decimal | None
+    subsidy_for_overdue: bool
+
+
+class ScheduleItemOut(Schema):
+    period: int
+    loan_year: int
+    start_date: dt.date
+    due_date: dt.date
+    opening_principal: Decimal
+    principal: Decimal
+    interest: Decimal
+    borrower_interest: Decimal
+    subsidy: Decimal
+    interest_charge: Decimal
+    amount_due: Decimal
+    principal_paid: Decimal
+    interest_paid: Decimal
+    paid: Decimal
+    paid_date: dt.date | None
+    status: str
+    was_overdue: bool
+    subsidy_forfeited: bool
+
+
+class ScheduleTotals(Schema):
+    principal: Decimal
+    interest: Decimal
+    borrower_interest: Decimal
+    subsidy: Decimal
+    interest_charge: Decimal
+    principal_paid: Decimal
+    interest_paid: Decimal
+    paid: Decimal
+
+
+class ScheduleOut(Schema):
+    loan: int
+    number: str
+    status: str
+    days_past_due: int
+    principal_outstanding: Decimal
+    plan: PlanOut
+    items: list[ScheduleItemOut]
+    totals: ScheduleTotals
+
+
+def _sum(values) -> Decimal:
+    return sum(values, ZERO)
+
+
+@router.get(
+    "/{int:loan_id}/schedule",
+    response={200: ScheduleOut, **ERRORS},
+    summary="还款计划（逐期本金、利息、贴息）",
+)
+def loan_schedule(request, loan_id: int):
+    loan = _loan(request, loan_id)
+    plan, items = svc.schedule_rows(loan)
+    rows = [
+        {
+            "period": i.period,
+            "loan_year": i.loan_year,
+            "start_date": i.start_date,
+            "due_date": i.due_date,
+            "opening_principal": i.opening_principal,
+            "principal": i.principal_due,
+            "interest": i.interest_due,
+            "borrower_interest": i.borrower_interest,
+            "subsidy": i.subsidy,
+            "interest_charge": i.interest_charge,
+            "amount_due": i.amount_due,
+            "principal_paid": i.principal_paid,
+            "interest_paid": i.interest_paid,
+            "paid": i.amount_paid,
+            "paid_date": i.paid_date,
+            "status": i.status,
+            "was_overdue": i.was_overdue,
+            "subsidy_forfeited": i.subsidy_forfeited,
+        }
+        for i in items
+    ]
+    totals = {
+        key: _sum(r[key] for r in rows)
+        for key in (
+            "principal",
+            "interest",
+            "borrower_interest",
+            "subsidy",
+            "interest_charge",
+            "principal_paid",
+            "interest_paid",
+            "paid",
+        )
+    }
+    return {
+        "loan": loan.pk,
+        "number": loan.number,
+        "status": loan.status,
+        "days_past_due": loan.days_past_due,
+        "principal_outstanding": loan.principal_outstanding,
+        "plan": svc.plan_summary(loan, plan),
+        "items": rows,
+        "totals": totals,
+    }
+
+
+class GenerateIn(InputSchema):
+    replace: bool = False
+
+
+@router.post(
+    "/{int:loan_id}/schedule",
+    response={201: ScheduleOut, **ERRORS},
+    summary="生成（或在无还款记录时重新生成）还款计划",
+)
+def loan_schedule_generate(request, loan_id: int, payload: GenerateIn):
+    loan = _loan(request, loan_id)
+    svc.schedule_generate(actor=request.user, loan=loan, replace=payload.replace)
+    return Status(201, loan_schedule(request, loan_id))
+
+
+class SubsidyItemOut(Schema):
+    period: int
+    loan_year: int
+    due_date: dt.date
+    interest: Decimal
+    borrower_interest: Decimal
+    subsidy: Decimal
+    status: str
+    subsidy_status: str
+    batch: str | None
+
+
+class SubsidyTotals(Schema):
+    interest: Decimal
+    borrower_interest: Decimal
+    subsidy: Decimal
+    claimed: Decimal
+    claimable: Decimal
+    forfeited: Decimal
+    not_yet: Decimal
+
+
+class SubsidyOut(Schema):
+    loan: int
+    number: str
+    plan: PlanOut
+    items: list[SubsidyItemOut]
+    totals: SubsidyTotals
+
+
+@router.get(
+    "/{int:loan_id}/subsidy",
+    response={200: SubsidyOut, **ERRORS},
+    summary="贴息明细：逐期合同利息、借款人承担、贴息及申报状态",
+)
+def loan_subsidy(request, loan_id: int):
+    loan = _loan(request, loan_id)
+    plan, items = svc.schedule_rows(loan)
+    claims = svc.claims_by_item(items) if plan is not None else {}
+    rows = []
+    by_status: dict[str, Decimal] = {"claimed": ZERO, "claimable": ZERO, "forfeited": ZERO, "not_yet": ZERO}
+    for i in items:
+        claim = claims.get(i.pk)
+        state = svc.subsidy_status(i, plan, claim)
+        if state in by_status:
+            by_status[state] += i.subsidy
+        rows.append(
+            {
+                "period": i.period,
+                "loan_year": i.loan_year,
+                "due_date": i.due_date,
+                "interest": i.interest_due,
+                "borrower_interest": i.borrower_interest,
+                "subsidy": i.subsidy,
+                "status": i.status,
+                "subsidy_status": state,
+                "batch": claim[1] if claim else None,
+            }
+        )
+    return {
+        "loan": loan.pk,
+        "number": loan.number,
+        "plan": svc.plan_summary(loan, plan),
+        "items": rows,
+        "totals": {
+            "interest": _sum(r["interest"] for r in rows),
+            "borrower_interest": _sum(r["borrower_interest"] for r in rows),
+            "subsidy": _sum(r["subsidy"] for r in rows),
+            **by_status,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- repayments
+
+
+class RepaymentIn(InputSchema):
+    date: dt.date
+    amount: Decimal
+    reference: str = ""
+    note: str = ""
+
+
+class AllocationOut(Schema):
+    period: int
+    interest: Decimal
+    principal: Decimal
+
+
+class RepaymentOut(Schema):
+    id: int
+    loan: int
+    loan_number: str
+    date: dt.date
+    amount: Decimal
+    principal_part: Decimal
+    interest_part: Decimal
+    allocations: list[AllocationOut]
+    reference: str
+    source: str
+    note: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_loan(obj):
+        return obj.loan_id
+
+    @staticmethod
+    def resolve_loan_number(obj):
+        return obj.loan.number
+
+
+@router.post(
+    "/{int:loan_id}/repayments",
+    response={201: RepaymentOut, **ERRORS},
+    summary="登记一笔还款（按期次先息后本分配）",
+)
+def repayment_create(request, loan_id: int, payload: RepaymentIn):
+    loan = _loan(request, loan_id)
+    repayment = svc.repayment_record(
+        actor=request.user,
+        loan=loan,
+        date=payload.date,
+        amount=payload.amount,
+        reference=payload.reference,
+        note=payload.note,
+    )
+    return Status(201, repayment)
+
+
+@router.get(
+    "/{int:loan_id}/repayments", response={200: list[RepaymentOut], **ERRORS}, summary="该笔贷款的还款记录"
+)
+def loan_repayments(request, loan_id: int):
+    loan = _loan(request, loan_id)
+    return list(
+        Repayment.objects.for_user(request.user)
+        .filter(loan=loan)
+        .select_related("loan")
+        .order_by("date", "id")
+    )
+
+
+class RepaymentFilterIn(Schema):
+    loan: int | None = None
+    bank: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@router.get("/repayments/", response={200: list[RepaymentOut], 422: ErrorOut}, summary="还款记录列表")
+@paginate(PageNumberPagination)
+def repayment_list(request, filters: Query[RepaymentFilterIn]):
+    qs = Repayment.objects.for_user(request.user).select_related("loan")
+    if filters.loan:
+        qs = qs.filter(loan_id=filters.loan)
+    if filters.bank:
+        qs = qs.filter(bank_id=filters.bank)
+    if filters.date_from:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(date__lte=filters.date_to)
+    return qs.order_by("-date", "-id")
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    code: str
+    message: str
+
+
+class ImportReportOut(Schema):
+    total_rows: int
+    valid_rows: int
+    created: int
+    error_rows: int
+    errors: list[ImportErrorOut]
+    ignored_columns: list[str]
+    dry_run: bool
+    partial: bool
+    committed: bool
+
+
+@router.post(
+    "/repayments/import",
+    response={200: ImportReportOut, **ERRORS},
+    summary="批量导入还款（Excel/CSV）：默认全部正确才写入；partial=true 只写入正确的行；dry_run=true 只校验",
+)
+def repayment_import_view(
+    request, file: File[UploadedFile] = None, dry_run: Form[bool] = False, partial: Form[bool] = False
+):
+    if file is None:
+        raise InvalidInput.field("file", "import.file_required", "请选择要上传的文件。")
+    content = file.read(repayment_import.MAX_FILE_BYTES + 1)
+    report = repayment_import.import_repayments(
+        actor=request.user, content=content, filename=file.name or "", dry_run=dry_run, partial=partial
+    )
+    return report.as_dict()
+
+
+@router.get(
+    "/repayments/import-template",
+    response={403: ErrorOut},
+    summary="下载还款导入模板",
+    openapi_extra=XLSX_RESPONSE,
+)
+def repayment_import_template(request) -> HttpResponse:
+    return xlsx_response("还款导入模板.xlsx", repayment_import.template_workbook())
+
+
+# --------------------------------------------------------------------------- compensation
+
+
+class CompensationOut(Schema):
+    id: int
+    loan: int
+    loan_number: str
+    date: dt.date
+    days_past_due: int
+    share: Decimal
+    principal: Decimal
+    interest: Decimal
+    amount: Decimal
+    status: str
+    recovered_amount: Decimal
+    closed_date: dt.date | None
+    note: str
+
+    @staticmethod
+    def resolve_loan(obj):
+        return obj.loan_id
+
+    @staticmethod
+    def resolve_loan_number(obj):
+        return obj.loan.number
+
+
+class CompensateIn(InputSchema):
+    date: dt.date
+
+
+class RecoverIn(InputSchema):
+    date: dt.date
+    amount: Decimal
+    note: str = ""
+
+
+class WriteOffIn(InputSchema):
+    date: dt.date
+    reason: str
+
+
+@router.post(
+    "/{int:loan_id}/compensation",
+    response={201: CompensationOut, **ERRORS},
+    summary="担保基金代偿（逾期超过政策规定天数）",
+)
+def compensation_create(request, loan_id: int, payload: CompensateIn):
+    loan = _loan(request, loan_id)
+    return Status(201, svc.compensation_create(actor=request.user, loan=loan, date=payload.date))
+
+
+@router.get("/compensations/", response={200: list[CompensationOut], 422: ErrorOut}, summary="代偿列表")
+@paginate(PageNumberPagination)
+def compensation_list(request, status: str | None = None):
+    qs = Compensation.objects.for_user(request.user).select_related("loan")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-date", "-id")
+
+
+@router.get(
+    "/compensations/{int:compensation_id}", response={200: CompensationOut, **ERRORS}, summary="代偿详情"
+)
+def compensation_detail(request, compensation_id: int):
+    return get_for_user(Compensation, request.user, VIEW, pk=compensation_id)
+
+
+@router.post(
+    "/compensations/{int:compensation_id}/recover",
+    response={200: CompensationOut, **ERRORS},
+    summary="登记代偿追回款（全部追回后结案）",
+)
+def compensation_recover(request, compensation_id: int, payload: RecoverIn):
+    compensation = get_for_user(Compensation, request.user, VIEW, pk=compensation_id)
+    return svc.compensation_recover(
+        actor=request.user,
+        compensation=compensation,
+        amount=payload.amount,
+        date=payload.date,
+        note=payload.note,
+    )
+
+
+@router.post(
+    "/compensations/{int:compensation_id}/write-off",
+    response={200: CompensationOut, **ERRORS},
+    summary="代偿核销",
+)
+def compensation_write_off(request, compensation_id: int, payload: WriteOffIn):
+    compensation = get_for_user(Compensation, request.user, VIEW, pk=compensation_id)
+    return svc.compensation_write_off(
+        actor=request.user, compensation=compensation, date=payload.date, reason=payload.reason
+    )
+
+
+# --------------------------------------------------------------------------- subsidy batches
+
+
+class BatchIn(InputSchema):
+    year: int
+    quarter: int
+    bank: int | None = None
+    region: str | None = None
+
+
+class BatchOut(Schema):
+    id: int
+    number: str
+    bank: int
+    bank_name: str
+    region: str
+    region_name: str
+    finance_org: str | None
+    year: int
+    quarter: int
+    period_start: dt.date
+    period_end: dt.date
+    status: str
+    status_label: str
+    line_count: int
+    loan_count: int
+    interest_total: Decimal
+    borrower_interest_total: Decimal
+    subsidy_total: Decimal
+    central_total: Decimal
+    provincial_total: Decimal
+    city_total: Decimal
+    county_total: Decimal
+    return_reason: str
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_bank(obj):
+        return obj.bank_id
+
+    @staticmethod
+    def resolve_bank_name(obj):
+        return str(obj.bank)
+
+    @staticmethod
+    def resolve_region(obj):
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region_name(obj):
+        return obj.region.name
+
+    @staticmethod
+    def resolve_finance_org(obj):
+        return str(obj.finance_org) if obj.finance_org_id else None
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+
+class LineOut(Schema):
+    loan: int
+    loan_number: str
+    period: int
+    due_date: dt.date
+    interest: Decimal
+    borrower_interest: Decimal
+    subsidy: Decimal
+    central: Decimal
+    provincial: Decimal
+    city: Decimal
+    county: Decimal
+    payee: str
+    carried_over: bool
+
+    @staticmethod
+    def resolve_loan(obj):
+        return obj.loan_id
+
+    @staticmethod
+    def resolve_loan_number(obj):
+        return obj.loan.number
+
+
+class BatchActionIn(InputSchema):
+    reason: str = ""
+
+
+def _batches(request):
+    return SubsidyBatch.objects.for_user(request.user).select_related("bank", "region", "finance_org")
+
+
+def _batch(request, batch_id: int) -> SubsidyBatch:
+    batch = _batches(request).filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("not_found", "记录不存在或无权访问。")
+    return batch
+
+
+@router.post(
+    "/subsidy-batches/", response={201: BatchOut, **ERRORS}, summary="生成季度贴息申报批次（按经办银行）"
+)
+def batch_create(request, payload: BatchIn):
+    from fanxiang.accounts.models import Organization
+    from fanxiang.regions.models import Region
+
+    user = request.user
+    bank_id = payload.bank or (user.organization_id if user.has_role("bank_officer") else None)
+    if not bank_id:
+        raise InvalidInput.field("bank", "subsidy.bank_required", "请选择经办银行。")
+    bank = Organization.objects.select_related("region").filter(pk=bank_id, kind="bank").first()
+    if bank is None:
+        raise InvalidInput.field("bank", "subsidy.bank_invalid", "经办银行不存在。")
+    region = None
+    if payload.region:
+        region = Region.objects.filter(code=payload.region).first()
+        if region is None:
+            raise InvalidInput.field(
+                "region", "subsidy.region_invalid", f"区划代码“{payload.region}”不存在。"
+            )
+    batch = subsidy.batch_create(
+        actor=user, bank=bank, year=payload.year, quarter=payload.quarter, region=region
+    )
+    return Status(201, _batch(request, batch.pk))
+
+
+class BatchFilterIn(Schema):
+    year: int | None = None
+    quarter: int | None = None
+    status: str | None = None
+    bank: int | None = None
+
+
+@router.get("/subsidy-batches/", response={200: list[BatchOut], 422: ErrorOut}, summary="贴息申报批次列表")
+@paginate(PageNumberPagination)
+def batch_list(request, filters: Query[BatchFilterIn]):
+    qs = _batches(request)
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    if filters.quarter:
+        qs = qs.filter(quarter=filters.quarter)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.bank:
+        qs = qs.filter(bank_id=filters.bank)
+    return qs.order_by("-year", "-quarter", "-id")
+
+
+@router.get(
+    "/subsidy-batches/{int:batch_id}", response={200: BatchOut, **ERRORS}, summary="贴息申报批次详情（合计）"
+)
+def batch_detail(request, batch_id: int):
+    return _batch(request, batch_id)
+
+
+@router.get(
+    "/subsidy-batches/{int:batch_id}/lines",
+    response={200: list[LineOut], **ERRORS},
+    summary="贴息申报明细（分页）",
+)
+@paginate(PageNumberPagination)
+def batch_lines(request, batch_id: int):
+    batch = _batch(request, batch_id)
+    return SubsidyLine.objects.filter(batch=batch).select_related("loan").order_by("loan__number", "period")
+
+
+@router.get(
+    "/subsidy-batches/{int:batch_id}/export",
+    response={**ERRORS},
+    summary="导出贴息申报表（Excel，含合计行）",
+    openapi_extra=XLSX_RESPONSE,
+)
+def batch_export(request, batch_id: int) -> HttpResponse:
+    batch = get_for_user(SubsidyBatch, request.user, EXPORT, pk=batch_id)
+    content = subsidy.batch_statement(batch)
+    audit.record_event(
+        event=audit.EVENT_EXPORT,
+        actor=request.user,
+        obj=batch,
+        request=request,
+        data={"lines": batch.line_count},
+    )
+    return xlsx_response(f"贴息申报表-{batch.number}.xlsx", content)
+
+
+@router.post(
+    "/subsidy-batches/{int:batch_id}/actions/{action}",
+    response={200: BatchOut, **ERRORS},
+    summary="批次操作：submit（银行提交）、approve（财政审核通过）、return（财政退回，须写原因）",
+)
+def batch_action(request, batch_id: int, action: str, payload: BatchActionIn):
+    batch = _batch(request, batch_id)
+    subsidy.batch_transition(actor=request.user, batch=batch, action=action, reason=payload.reason)
+    return _batch(request, batch_id)
+
+
+@router.delete("/subsidy-batches/{int:batch_id}", response={204: None, **ERRORS}, summary="删除草稿批次")
+def batch_delete(request, batch_id: int):
+    batch = _batch(request, batch_id)
+    subsidy.batch_delete(actor=request.user, batch=batch)
+    return Status(204, None)

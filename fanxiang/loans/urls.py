@@ -1,0 +1,11 @@
+from django.urls import path
+
+from fanxiang.loans import views
+
+app_name = "loans"
+
+urlpatterns = [
+    path("applications/", views.LoanApplicationListView.as_view(), name="application_list"),
+    path("applications/export/", views.LoanApplicationExportView.as_view(), name="application_export"),
+    path("applications/<int:pk>/", views.LoanApplicationDetailView.as_view(), name="application_detail"),
+]
