@@ -7,7 +7,8 @@ Prints p50/p95 of
   run: a plain indexed SELECT of the same page of rows (same filter, ordered by deadline, no API, no
   priority ranking, no scope resolution);
 * the eligibility engine (``eligibility.check``) and ``POST /api/v1/loans/eligibility-check`` for applicants
-  with loan history (target p95 ≤ 20 ms), against a plain SELECT of the applicant's loans.
+  with loan history (target p95 ≤ 20 ms), against a plain SELECT of the applicant's loans, with the API's
+  fixed per-request cost (``GET /api/v1/me``) alongside.
 
 Run: ``.venv/bin/python bench/bench_loans_queue.py`` (SQLite in a temp dir; BENCH_DATABASE_URL for PostgreSQL).
 """
@@ -96,6 +97,11 @@ def populate() -> None:
             )
         )
     LoanApplication.objects.bulk_create(apps, batch_size=5000)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # planner statistics, as autovacuum keeps them in production
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def token_client(username: str):
@@ -216,8 +222,12 @@ def main() -> None:
         )
         assert response.status_code == 200, response.content
 
+    def api_floor(i):
+        assert client.get("/api/v1/me", **headers).status_code == 200
+
     base = timed(baseline_history)
     report("baseline SELECT (one applicant's loans)", base)
+    report("API floor: GET /api/v1/me (token auth, middleware, JSON)", timed(api_floor), base)
     report("eligibility.check (engine)", timed(engine), base)
     samples = timed(endpoint)
     _, p95 = percentiles(samples)

@@ -633,6 +633,7 @@ class GenerateReport:
     duplicates: int = 0
     rollup_keys: int = 0
     seconds: float = 0.0
+    rebuild_seconds: float = 0.0  # of which rebuilding deferred indexes and foreign keys
     writer: str = ""
 
 
@@ -726,7 +727,7 @@ def generate(
                 progress(min(done + report.skipped, n), n)
 
         if postgres:
-            with _deferred_indexes(BULK_MODELS) if defer_indexes else contextlib.nullcontext():
+            with _deferred_indexes(BULK_MODELS, report) if defer_indexes else contextlib.nullcontext():
                 _pipelined((_prepare(batch, ctx) for batch in batches), write)
         else:
             for batch in batches:
@@ -766,7 +767,7 @@ BULK_MODELS = (
 
 
 @contextlib.contextmanager
-def _deferred_indexes(models_: Sequence[type[models.Model]]) -> Iterator[None]:
+def _deferred_indexes(models_: Sequence[type[models.Model]], report: GenerateReport) -> Iterator[None]:
     """PostgreSQL bulk load: drop the tables' secondary indexes and foreign keys, and rebuild them when the
     load is done — one sorted build per index and one validating join per foreign key, instead of an
     index update and a deferred trigger per row (what pg_restore does). Primary keys and unique
@@ -789,17 +790,28 @@ def _deferred_indexes(models_: Sequence[type[models.Model]]) -> Iterator[None]:
             [tables],
         )
         foreign_keys = cursor.fetchall()
+        _flush_deferred_checks(cursor)
         for table, name, _definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        _flush_deferred_checks(cursor)
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+    report.rebuild_seconds = time.perf_counter() - started
+
+
+def _flush_deferred_checks(cursor: Any) -> None:
+    """Run the transaction's pending deferred constraint checks now: ALTER TABLE refuses a table with
+    pending trigger events (rows written earlier in this transaction, e.g. by a test's fixtures)."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def prepared_people(prepared: Prepared) -> int:

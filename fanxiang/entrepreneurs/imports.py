@@ -610,12 +610,6 @@ _COMPARE = ("name", "region", "hukou_region", "category", "return_date", "starte
             "worked_city", "worked_months", "education", "skills", "notes")  # fmt: skip
 
 
-def _existing_value(person: Entrepreneur, name: str) -> Any:
-    if name in ("region", "hukou_region"):
-        return getattr(person, f"{name}_id")
-    return getattr(person, name)
-
-
 def _clean_value(clean: dict[str, Any], name: str) -> Any:
     value = clean.get(name)
     if name in ("region", "hukou_region"):
@@ -667,40 +661,63 @@ def _classify(pending: list[_Pending], ctx: _Context, errors: _Errors, *, lock: 
     if not to_update:
         return plan
     through = Entrepreneur.priority_groups.through
+    columns = ["pk", *(_ATTNAMES[name] for name in _COMPARE), "mobile_hash", "mobile_masked"]
     for chunk in _chunks(to_update):
-        qs = Entrepreneur.objects.filter(pk__in=[pk for _p, pk in chunk])
-        if lock and connection.features.has_select_for_update:
-            qs = qs.select_for_update()
-        people = {e.pk: e for e in qs}
+        pks = [pk for _p, pk in chunk]
+        # compare on plain values first: a re-imported file is mostly unchanged rows
+        current = {
+            row[0]: dict(zip(columns, row, strict=True))
+            for row in Entrepreneur.objects.filter(pk__in=pks).values_list(*columns)
+        }
         codes: dict[int, set[str]] = defaultdict(set)
-        for eid, code in through.objects.filter(entrepreneur_id__in=list(people)).values_list(
+        for eid, code in through.objects.filter(entrepreneur_id__in=pks).values_list(
             "entrepreneur_id", "prioritygroup__code"
         ):
             codes[eid].add(code)
+        changed: list[tuple[_Pending, int]] = []
         for p, pk in chunk:
-            person = people[pk]
-            changes: dict[str, tuple[Any, Any]] = {}
-            for name in _COMPARE:
-                if name in ctx.present:
-                    old, new = _existing_value(person, name), _clean_value(p.clean, name)
-                    if old != new:
-                        changes[name] = (old, new)
-            if "mobile" in ctx.present and person.mobile_hash != pii.index(p.clean["mobile"]):
-                changes["mobile"] = (person.mobile_masked, p.clean["mobile_masked"])
-            new_groups: set[str] | None = None
-            if "priority_groups" in p.clean and (
-                "priority_groups" in ctx.present or "worked_province" in ctx.present
-            ):
-                wanted = set(p.clean["priority_groups"])
-                if "priority_groups" not in ctx.present:  # only the Hubei rule applies: add, never remove
-                    wanted |= codes[pk]
-                if wanted != codes[pk]:
-                    new_groups = wanted
+            changes, new_groups = _diff(p, current[pk].get, codes[pk], ctx)
             if changes or new_groups is not None:
-                plan.updates.append((p, person, changes, new_groups))
+                changed.append((p, pk))
             else:
                 plan.unchanged += 1
+        if not changed:
+            continue
+        qs = Entrepreneur.objects.filter(pk__in=[pk for _p, pk in changed])
+        if lock and connection.features.has_select_for_update:
+            qs = qs.select_for_update()
+        people = {e.pk: e for e in qs}
+        for p, pk in changed:  # diff again on the (locked) record: its values are what we change from
+            person = people[pk]
+            changes, new_groups = _diff(p, lambda attname, _e=person: getattr(_e, attname), codes[pk], ctx)
+            plan.updates.append((p, person, changes, new_groups))
     return plan
+
+
+_ATTNAMES = {name: f"{name}_id" if name in ("region", "hukou_region") else name for name in _COMPARE}
+
+
+def _diff(
+    p: _Pending, old: Callable[[str], Any], old_codes: set[str], ctx: _Context
+) -> tuple[dict[str, tuple[Any, Any]], set[str] | None]:
+    """What the row changes on an existing person: the columns present in the file, and the priority
+    groups (the 重点群体 column, or only the Hubei rule when just 原务工省份 is given)."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name in _COMPARE:
+        if name in ctx.present:
+            before, after = old(_ATTNAMES[name]), _clean_value(p.clean, name)
+            if before != after:
+                changes[name] = (before, after)
+    if "mobile" in ctx.present and old("mobile_hash") != pii.index(p.clean["mobile"]):
+        changes["mobile"] = (old("mobile_masked"), p.clean["mobile_masked"])
+    new_groups: set[str] | None = None
+    if "priority_groups" in ctx.present or "worked_province" in ctx.present:
+        wanted = set(p.clean["priority_groups"])
+        if "priority_groups" not in ctx.present:  # only the Hubei rule applies: add, never remove
+            wanted |= old_codes
+        if wanted != old_codes:
+            new_groups = wanted
+    return changes, new_groups
 
 
 def _insert(model: type[models.Model], rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:

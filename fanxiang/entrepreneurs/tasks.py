@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from fanxiang.core import audit, pii
-from fanxiang.core.errors import DomainError, InvalidInput, NotFound
+from fanxiang.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, resolve
 from fanxiang.entrepreneurs import imports
 from fanxiang.entrepreneurs.models import Entrepreneur, ImportJob
@@ -53,8 +53,6 @@ def _read_upload(upload: Any) -> tuple[bytes, str]:
 
 def _ensure_may_import(actor: Any) -> None:
     if resolve(actor, Entrepreneur, ADD).empty:
-        from fanxiang.core.errors import Forbidden
-
         raise Forbidden("scope.region_forbidden", "您的角色无权登记返乡创业人员，不能批量导入。")
 
 

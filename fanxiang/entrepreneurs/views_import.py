@@ -16,8 +16,8 @@ from django.views import View
 
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.excel import xlsx_response
-from fanxiang.core.scope import ADD, resolve
-from fanxiang.entrepreneurs import exports, imports, tasks
+from fanxiang.core.scope import ADD, EXPORT, resolve
+from fanxiang.entrepreneurs import exports, imports, selectors, tasks
 from fanxiang.entrepreneurs.filtersets import EntrepreneurFilter
 from fanxiang.entrepreneurs.models import Entrepreneur, ImportJob
 
@@ -145,8 +145,6 @@ class EntrepreneurExportView(LoginRequiredMixin, View):
     user may reveal and asks (``?reveal=1``); every export is logged (exports.export_entrepreneurs)."""
 
     def get(self, request) -> HttpResponse:
-        from fanxiang.core.scope import EXPORT
-
         if resolve(request.user, Entrepreneur, EXPORT).empty:
             raise PermissionDenied
         reveal = request.GET.get("reveal") in ("1", "true", "on")
@@ -154,8 +152,6 @@ class EntrepreneurExportView(LoginRequiredMixin, View):
         params.pop("reveal", None)
         params.pop("page", None)
         params.pop("page_size", None)
-        from fanxiang.entrepreneurs import selectors
-
         filterset = EntrepreneurFilter(
             params or None, queryset=selectors.entrepreneurs_for_user(request.user, EXPORT), request=request
         )

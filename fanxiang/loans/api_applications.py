@@ -5,9 +5,11 @@ every write goes through ``fanxiang.loans.services``.
 """
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
+import pydantic
 from django.http import FileResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
@@ -16,7 +18,7 @@ from ninja.pagination import paginate
 
 from fanxiang.core import audit
 from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
-from fanxiang.core.errors import InvalidInput, NotFound
+from fanxiang.core.errors import DomainError, InvalidInput, NotFound
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.loans import selectors, services
 from fanxiang.loans.filtersets import LoanApplicationFilter
@@ -431,17 +433,49 @@ class ExtendIn(InputSchema):
     reason: str
 
 
-def _action_route(action: str, summary: str):
+def _action_route(action: str, summary: str, optional_body: type[InputSchema] | None = None):
+    extra = None
+    if optional_body is not None:  # documented, but a bare POST is fine too
+        extra = {
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": optional_body.model_json_schema()}},
+            }
+        }
     return router.post(
         f"/applications/{{int:app_id}}/actions/{action}",
         response={200: ApplicationOut, **ERRORS},
         summary=summary,
         operation_id=f"loan_application_{action}",
+        openapi_extra=extra,
     )
 
 
-@_action_route("submit", "提交申请（完整性与资格检查）")
-def action_submit(request, app_id: int, payload: NoteIn | None = None):
+def _optional_body(request, schema: type[InputSchema]):
+    """The body of a step whose input is all optional: empty (or an empty form) means defaults."""
+    raw = request.body.strip()
+    if not raw:
+        return schema()
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data = request.POST.dict()
+    else:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise DomainError("request.malformed", "请求格式有误，无法解析请求内容。", status=400)
+    try:
+        return schema.model_validate(data if data is not None else {})
+    except pydantic.ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err.get("loc", ())) or "__all__"
+            errors.setdefault(field, []).append(str(err.get("msg", "")))
+        raise InvalidInput("request.invalid", "请求数据格式有误，请检查标出的字段。", errors=errors)
+
+
+@_action_route("submit", "提交申请（完整性与资格检查）", NoteIn)
+def action_submit(request, app_id: int):
+    _optional_body(request, NoteIn)
     services.application_submit(actor=request.user, application=_get(request, app_id), request=request)
     return _detail(request, app_id)
 
@@ -458,23 +492,25 @@ def action_override(request, app_id: int, payload: OverrideIn):
     return _detail(request, app_id)
 
 
-@_action_route("hr_approve", "人社资格审核通过")
-def action_hr_approve(request, app_id: int, payload: NoteIn | None = None):
+@_action_route("hr_approve", "人社资格审核通过", NoteIn)
+def action_hr_approve(request, app_id: int):
+    payload = _optional_body(request, NoteIn)
     services.application_hr_approve(
         actor=request.user,
         application=_get(request, app_id),
-        note=payload.note if payload else "",
+        note=payload.note,
         request=request,
     )
     return _detail(request, app_id)
 
 
-@_action_route("guarantee_approve", "担保审核通过")
-def action_guarantee_approve(request, app_id: int, payload: NoteIn | None = None):
+@_action_route("guarantee_approve", "担保审核通过", NoteIn)
+def action_guarantee_approve(request, app_id: int):
+    payload = _optional_body(request, NoteIn)
     services.application_guarantee_approve(
         actor=request.user,
         application=_get(request, app_id),
-        note=payload.note if payload else "",
+        note=payload.note,
         request=request,
     )
     return _detail(request, app_id)
@@ -493,9 +529,9 @@ def action_bank_approve(request, app_id: int, payload: BankApproveIn):
     return _detail(request, app_id)
 
 
-@_action_route("sign_contract", "签订借款合同")
-def action_sign_contract(request, app_id: int, payload: ContractIn | None = None):
-    payload = payload or ContractIn()
+@_action_route("sign_contract", "签订借款合同", ContractIn)
+def action_sign_contract(request, app_id: int):
+    payload = _optional_body(request, ContractIn)
     services.application_sign_contract(
         actor=request.user,
         application=_get(request, app_id),
@@ -546,12 +582,13 @@ def action_reject(request, app_id: int, payload: RejectIn):
     return _detail(request, app_id)
 
 
-@_action_route("withdraw", "撤回申请")
-def action_withdraw(request, app_id: int, payload: NoteIn | None = None):
+@_action_route("withdraw", "撤回申请", NoteIn)
+def action_withdraw(request, app_id: int):
+    payload = _optional_body(request, NoteIn)
     services.application_withdraw(
         actor=request.user,
         application=_get(request, app_id),
-        note=payload.note if payload else "",
+        note=payload.note,
         request=request,
     )
     return _detail(request, app_id)

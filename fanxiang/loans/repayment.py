@@ -181,13 +181,21 @@ def schedule_ensure(*, actor: Any, loan: LoanApplication) -> RepaymentPlan:
 
 
 def _mark_overdue(items: list[ScheduleItem], plan: RepaymentPlan, as_of: dt.date) -> list[ScheduleItem]:
-    """Periods past their due date on ``as_of`` and not fully paid become overdue (their subsidy forfeited
-    and the full interest owed, unless the policy subsidises overdue periods). Periods marked overdue by an
+    """Periods with nothing to pay are settled on their due date. Periods past their due date on ``as_of`` and
+    not fully paid become overdue (their subsidy forfeited and the full interest owed, unless the policy
+    subsidises overdue periods). Periods marked overdue by an
     earlier run whose due date is not yet past on ``as_of`` (a repayment entered after the nightly run,
     dated on time) are restored. Returns the items changed."""
     changed = []
     for item in items:
         if item.status == ScheduleStatus.PAID:
+            continue
+        if item.due_date <= as_of and item.amount_due == 0:
+            # nothing to pay (e.g. year 1 of a fully subsidised loan under net payment): settled on its due
+            # date, on time, and its subsidy claimable
+            item.status = ScheduleStatus.PAID
+            item.paid_date = item.due_date
+            changed.append(item)
             continue
         if item.due_date < as_of:
             if item.status != ScheduleStatus.OVERDUE or not item.was_overdue:

@@ -296,7 +296,9 @@ class SubsidyLine(models.Model):
     batch = models.ForeignKey(SubsidyBatch, on_delete=models.CASCADE, related_name="lines")
     schedule_item = models.ForeignKey(ScheduleItem, on_delete=models.PROTECT, related_name="claims")
     # no index: lines are read by batch or by period; an index on the loan would only slow the claim's insert
-    loan = models.ForeignKey("loans.LoanApplication", on_delete=models.PROTECT, related_name="+", db_index=False)
+    loan = models.ForeignKey(
+        "loans.LoanApplication", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     period = models.PositiveSmallIntegerField(_("期次"))
     due_date = models.DateField(_("应还日期"))
     interest = models.DecimalField(_("合同利息（元）"), **MONEY)

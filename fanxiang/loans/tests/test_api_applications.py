@@ -501,3 +501,23 @@ def test_web_client_needs_csrf_for_actions(demo, person, api):
     response = client.post(url(app_id, "/actions/hr_approve"), "{}", content_type="application/json")
     assert response.status_code == 401
     assert LoanApplication.objects.get(pk=app_id).status == "submitted"
+
+
+def test_steps_without_input_accept_a_bare_post_and_refuse_bad_bodies(api, person):
+    officer = api("officer_411625")
+    app_id = ready(officer, person)["id"]
+    bare = officer.client.post(url(app_id, "/actions/submit"), **officer._headers())
+    assert bare.status_code == 200 and bare.json()["status"] == "submitted"
+    before = snapshot(app_id)
+    malformed = officer.client.post(
+        url(app_id, "/actions/hr_approve"), "{not json", content_type="application/json", **officer._headers()
+    )
+    assert malformed.status_code == 400 and code(malformed) == "request.malformed"
+    unknown = act(officer, app_id, "hr_approve", {"note": "ok", "approve_amount": "1"})
+    assert unknown.status_code == 422 and code(unknown) == "request.invalid"
+    assert "approve_amount" in unknown.json()["errors"]
+    assert snapshot(app_id) == before
+    schema = officer.get("/api/v1/openapi.json").json()
+    submit = schema["paths"]["/api/v1/loans/applications/{app_id}/actions/submit"]["post"]
+    assert submit["requestBody"]["required"] is False
+    assert "/api/v1/loans/queue" in schema["paths"]

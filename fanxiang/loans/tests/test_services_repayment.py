@@ -423,3 +423,19 @@ def test_update_overdue_command(borrower, bank):
     assert "补建还款计划 1 笔" in out.getvalue() and "新逾期 1 笔" in out.getvalue()
     a_loan.refresh_from_db()
     assert (a_loan.status, a_loan.days_past_due) == ("overdue", 33)
+
+
+def test_periods_with_nothing_to_pay_settle_on_their_due_date(borrower, bank):
+    """Year 1 of a 2020 share-by-year loan is fully subsidised: under net payment the borrower owes 0.00 a
+    month. Those periods are settled on their due dates (on time, their subsidy claimable) — never overdue."""
+    a_loan = loan(borrower, contract=d("2020-06-15"))
+    svc.overdue_update(as_of=d("2020-09-20"))
+    a_loan.refresh_from_db()
+    assert (a_loan.status, a_loan.days_past_due) == ("repaying", 0)
+    rows = items(a_loan)
+    assert [(i.status, i.paid_date, i.subsidy_forfeited) for i in rows[:3]] == [
+        ("paid", d("2020-07-15"), False),
+        ("paid", d("2020-08-15"), False),
+        ("paid", d("2020-09-15"), False),
+    ]
+    assert rows[3].status == "pending" and rows[0].interest_charge == D("0.00")

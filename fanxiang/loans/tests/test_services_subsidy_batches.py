@@ -277,7 +277,46 @@ def test_database_split_equals_the_reference_split(demo, split):
     seen = set()
     for line in batch.lines.all():
         expected = sub.split_subsidy(line.subsidy, split)
-        assert (line.central, line.provincial, line.city, line.county) == tuple(expected.values()), line.subsidy
+        assert (line.central, line.provincial, line.city, line.county) == tuple(expected.values()), (
+            line.subsidy
+        )
         seen.add(line.subsidy)
     assert len(seen) > 10
     assert batch.subsidy_total == sum(line.subsidy for line in batch.lines.all())
+
+
+def test_one_batch_over_loans_of_two_policies(demo):
+    """A 2020 loan (share-by-year, year 1 fully subsidised: 725.00) split 60/20/10/10 and a 2021 loan
+    (LPR−150BP: 333.33) split 50/25/12.5/12.5 in one claim: each line follows its own loan's policy.
+    725.00 → 435.00 / 145.00 / 72.50 / 72.50; 333.33 → 166.66 / 83.33 / 41.67 / 41.67."""
+    old = LoanPolicy.objects.get(effective_from=d("2020-04-15"))
+    old.fund_split = {"central": "0.6", "provincial": "0.2", "city": "0.1", "county": "0.1"}
+    old.save()
+    bank = demo["bank_officer"]
+    borrower = person(demo["officer_411625"])
+    loan_2020 = loan(borrower, contract=d("2020-06-15"))
+    loan_2021 = loan(borrower)
+    svc.repayment_record(actor=bank, loan=loan_2021, date=d("2021-04-15"), amount=SHARE)
+    # year 1 of the 2020 loan asks the borrower nothing: the run settles periods 1–10 on their due dates
+    svc.overdue_update(as_of=d("2021-04-16"))
+    batch = sub.batch_create(
+        actor=bank, bank=org("DEMO-BANK-PSBC"), year=2021, quarter=2, today=d("2021-07-01")
+    )
+    lines = {(line.loan_id, line.period): line for line in batch.lines.all()}
+    assert sorted(p for loan_id, p in lines if loan_id == loan_2020.pk) == list(range(1, 11))
+    assert sum(line.carried_over for line in lines.values()) == 9  # 2020-07-15 … 2021-03-15
+    line_2021 = lines[loan_2021.pk, 1]
+    assert (line_2021.central, line_2021.provincial, line_2021.city, line_2021.county) == (
+        D("166.66"),
+        D("83.33"),
+        D("41.67"),
+        D("41.67"),
+    )
+    line_2020 = next(line for (loan_id, _p), line in lines.items() if loan_id == loan_2020.pk)
+    assert line_2020.subsidy == D("725.00")
+    assert (line_2020.central, line_2020.provincial, line_2020.city, line_2020.county) == (
+        D("435.00"),
+        D("145.00"),
+        D("72.50"),
+        D("72.50"),
+    )
