@@ -13,7 +13,7 @@ PY=.venv/bin/python
 ST=.venv/bin/schemathesis
 HOST=127.0.0.1
 PORT="${FUZZ_PORT:-}"
-MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-30}"
+MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-20}"
 SEED="${FUZZ_SEED:-}"
 # Left out: status_code_conformance (operations declare only their domain errors, not the 400/401/404/
 # 422 every endpoint can give) and positive_data_acceptance (a schema-valid old password or region code

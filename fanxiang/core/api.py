@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404, HttpRequest
@@ -18,7 +19,7 @@ from ninja.pagination import PaginationBase
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from fanxiang.core.counting import count_rows
 from fanxiang.core.errors import DomainError
@@ -41,6 +42,21 @@ class JSONRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
         return json.dumps(data, cls=LocalTimeEncoder, ensure_ascii=False)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are ``YYYY-MM-DD`` only: pydantic would otherwise read ``0`` as a Unix timestamp."""
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        return value.strip()
+    raise ValueError("日期格式应为 YYYY-MM-DD")
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 
 class InputSchema(Schema):
@@ -117,6 +133,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     for exc_class in (MultiPartParserError, BadRequest, SuspiciousOperation):
         api.add_exception_handler(exc_class, bad_request)
+
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError):
+        body = {"code": "request.value_out_of_range", "message": "请求中的数值超出允许范围。", "errors": {}}
+        return api.create_response(request, body, status=422)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception):

@@ -16,7 +16,8 @@ import hashlib
 from collections import OrderedDict
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldError
+from django.db import NotSupportedError
 from django.db.models import QuerySet
 
 BIG_COUNT = 10_000
@@ -41,6 +42,8 @@ def count_rows(queryset: QuerySet) -> int:
         key = _key(queryset)
     except EmptyResultSet:  # e.g. .none() for a user without scope
         return 0
+    except (FieldError, NotSupportedError, TypeError):  # a query values("pk") cannot express: no caching
+        return queryset.count()
     if key in _KNOWN_BIG:
         cached = cache.get(key)
         if cached is not None:

@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.credit import selectors, services
@@ -25,8 +25,8 @@ class EntryOut(Schema):
     event_label: str
     loan: int | None
     loan_number: str | None
-    date: dt.date
-    until: dt.date | None
+    date: IsoDate
+    until: IsoDate | None
     reason: str
     created_at: dt.datetime
 
@@ -59,8 +59,8 @@ class LedgerFilterIn(Schema):
     entrepreneur: int | None = None
     business: int | None = None
     event: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     region: str | None = None
 
 
@@ -77,15 +77,15 @@ class PersonOut(Schema):
     region_name: str
 
 
-class BusinessOut(Schema):
+class CreditBusinessRef(Schema):
     id: int
     name: str
 
 
 class BlacklistOut(Schema):
     id: int
-    date: dt.date
-    until: dt.date | None
+    date: IsoDate
+    until: IsoDate | None
     reason: str
 
 
@@ -101,7 +101,7 @@ class LoanBrief(Schema):
 
 class LedgerOut(Schema):
     entrepreneur: PersonOut | None
-    business: BusinessOut | None
+    business: CreditBusinessRef | None
     blacklisted: bool
     blacklist: BlacklistOut | None
     counts: dict[str, int]
@@ -158,15 +158,15 @@ def ledger(request, entrepreneur: int | None = None, business: int | None = None
 class BlacklistIn(InputSchema):
     entrepreneur: int
     reason: str
-    start: dt.date | None = None
-    until: dt.date | None = None
+    start: IsoDate | None = None
+    until: IsoDate | None = None
     business: int | None = None
 
 
 class LiftIn(InputSchema):
     entrepreneur: int
     reason: str
-    date: dt.date | None = None
+    date: IsoDate | None = None
 
 
 def _person(request, pk: int):
@@ -211,8 +211,8 @@ class RecommenderOut(Schema):
     name: str
     region: str
     region_name: str
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     certificate: str
     is_active: bool
     valid_today: bool
@@ -240,8 +240,8 @@ class RecommenderIn(InputSchema):
     kind: str
     name: str
     region: str
-    valid_from: dt.date
-    valid_to: dt.date | None = None
+    valid_from: IsoDate
+    valid_to: IsoDate | None = None
     certificate: str = ""
     is_active: bool = True
 
@@ -250,8 +250,8 @@ class RecommenderPatch(InputSchema):
     kind: str | None = None
     name: str | None = None
     region: str | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
     certificate: str | None = None
     is_active: bool | None = None
 
@@ -259,7 +259,7 @@ class RecommenderPatch(InputSchema):
 class RecommenderFilterIn(Schema):
     kind: str | None = None
     region: str | None = None
-    valid_on: dt.date | None = None
+    valid_on: IsoDate | None = None
     q: str | None = None
 
 

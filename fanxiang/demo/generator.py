@@ -935,7 +935,9 @@ def _prepare(batch: list[PersonPlan], ctx: _Context) -> Prepared:
         known.by_hash[id_hash] = (pk, active)
         report.created += 1
         group_rows.extend(
-            {"entrepreneur_id": pk, "prioritygroup_id": ctx.groups[g]} for g in sorted(p.priority_groups)
+            {"entrepreneur_id": pk, "prioritygroup_id": ctx.groups[g]}
+            for g in sorted(p.priority_groups)
+            if g in ctx.groups  # a group the city has removed is left out, as _apply_priority does
         )
         if not active:
             # entrepreneur_create counted it, entrepreneur_close took it back: no net rollup change
@@ -1023,7 +1025,7 @@ def _prepare_businesses(people: list[PersonPlan], ctx: _Context) -> Prepared:
         report.partnerships += len(founders) > 1
         for i, person_pk in enumerate(founders):
             founder_rows.append({"business_id": pk, "entrepreneur_id": person_pk, "is_primary": i == 0})
-        tag_rows.extend({"business_id": pk, "industrytag_id": ctx.tags[t]} for t in b.tags)
+        tag_rows.extend({"business_id": pk, "industrytag_id": ctx.tags[t]} for t in b.tags if t in ctx.tags)
         for r in b.reports:  # business_report_jobs(): a dated report, its delta counted in that month
             report_rows.append(
                 {

@@ -4,7 +4,7 @@ from decimal import Decimal
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
@@ -34,7 +34,7 @@ class EntrepreneurOut(Schema):
     name: str
     id_number: str
     sex: str
-    birth_date: dt.date
+    birth_date: IsoDate
     birthplace: RegionRef
     mobile: str
     region: str
@@ -43,8 +43,8 @@ class EntrepreneurOut(Schema):
     category: str
     category_label: str
     priority_groups: list[str]
-    return_date: dt.date | None
-    started_on: dt.date | None
+    return_date: IsoDate | None
+    started_on: IsoDate | None
     worked_province: str
     worked_city: str
     worked_months: int | None
@@ -114,8 +114,8 @@ class EntrepreneurFilterIn(Schema):
     industry: str | None = None
     business_kind: str | None = None
     business: str | None = None
-    started_from: dt.date | None = None
-    started_to: dt.date | None = None
+    started_from: IsoDate | None = None
+    started_to: IsoDate | None = None
     status: str | None = None
     ordering: str | None = None
 
@@ -376,8 +376,8 @@ class BusinessOut(Schema):
     name: str
     credit_code: str
     credit_code_override_reason: str
-    registered_on: dt.date | None
-    started_on: dt.date | None
+    registered_on: IsoDate | None
+    started_on: IsoDate | None
     industry: str
     tags: list[str]
     region: str
@@ -421,8 +421,8 @@ class BusinessFilterIn(Schema):
     kind: str | None = None
     industry: str | None = None
     tag: str | None = None
-    started_from: dt.date | None = None
-    started_to: dt.date | None = None
+    started_from: IsoDate | None = None
+    started_to: IsoDate | None = None
     status: str | None = None
 
 
@@ -500,14 +500,14 @@ def business_patch(request, business_id: int, payload: BusinessPatch):
 
 
 class JobsIn(InputSchema):
-    report_date: dt.date
+    report_date: IsoDate
     jobs_created: int
     poor_workers_employed: int = 0
 
 
 class JobReportOut(Schema):
     id: int
-    report_date: dt.date
+    report_date: IsoDate
     jobs_created: int
     poor_workers_employed: int
     delta: int

@@ -259,6 +259,8 @@ def _read_excel_rows(content: bytes) -> list[list[Any]]:
     except Exception as exc:
         if type(exc).__name__ == "PasswordError":
             raise _file_error("import.file_unreadable", "文件设置了密码，请取消密码保护后再上传。")
+        if content[:4] == b"PK\x03\x04":  # a .xlsx calamine refuses: let openpyxl try before giving up
+            return _read_openpyxl_rows(content)
         raise _file_error(
             "import.file_unreadable", "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
         )
@@ -269,12 +271,11 @@ def _read_openpyxl_rows(content: bytes) -> list[list[Any]]:
 
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     except Exception:
         raise _file_error(
             "import.file_unreadable", "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
         )
-    ws = wb.worksheets[0]
-    return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
 def _read_csv_rows(content: bytes) -> list[list[Any]]:
@@ -1263,7 +1264,7 @@ def template_workbook(user: Any) -> bytes:
         if not values:
             continue
         last = len(values) + 1
-        formula = f"代码表!${letter}$2:${letter}${last}"
+        formula = f"'代码表'!${letter}$2:${letter}${last}"
         column = get_column_letter(HEADERS.index(BY_FIELD[name].header) + 1)
         strict = name in ("category", "education")
         dv = DataValidation(

@@ -1,10 +1,9 @@
-import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
 from ninja import Router, Schema
 
-from fanxiang.core.api import ErrorOut, InputSchema
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
@@ -24,10 +23,10 @@ class EligibilityIn(InputSchema):
     staff_count: int | None = None
     new_eligible_hires: int | None = None
     declared_other_debts: bool = False
-    apply_date: dt.date | None = None
+    apply_date: IsoDate | None = None
 
 
-class CheckOut(Schema):
+class EligibilityCheckOut(Schema):
     rule: str
     passed: bool
     code: str
@@ -40,7 +39,7 @@ class EligibilityOut(Schema):
     max_amount: Decimal | None
     max_term_months: int | None
     policy: str | None
-    checks: list[CheckOut]
+    checks: list[EligibilityCheckOut]
 
 
 @router.post(

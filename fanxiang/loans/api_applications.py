@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fanxiang.core import audit
-from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import DomainError, InvalidInput, NotFound
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.loans import selectors, services
@@ -73,7 +73,7 @@ class DocumentOut(Schema):
 class DisbursementOut(Schema):
     seq: int
     amount: Decimal
-    date: dt.date
+    date: IsoDate
     annual_rate: Decimal
 
 
@@ -90,8 +90,8 @@ class _RowFields(Schema):
     term_months: int
     bank: OrgRef | None
     guarantee_org: OrgRef | None
-    applied_on: dt.date | None
-    step_due: dt.date | None
+    applied_on: IsoDate | None
+    step_due: IsoDate | None
     overdue: bool
     approved_amount: Decimal | None
     disbursed_total: Decimal
@@ -153,7 +153,7 @@ class ApplicationOut(_RowFields):
     eligibility: dict[str, Any]
     overrides: list[dict[str, Any]]
     annual_rate: Decimal | None
-    contract_date: dt.date | None
+    contract_date: IsoDate | None
     repayment_method: str
     principal_outstanding: Decimal
     extension_months: int
@@ -260,8 +260,8 @@ class ApplicationFilterIn(Schema):
     guarantee_org: int | None = None
     priority: bool | None = None
     overdue: bool | None = None
-    applied_from: dt.date | None = None
-    applied_to: dt.date | None = None
+    applied_from: IsoDate | None = None
+    applied_to: IsoDate | None = None
     ordering: str | None = None
 
 
@@ -405,7 +405,7 @@ class BankApproveIn(InputSchema):
 
 
 class ContractIn(InputSchema):
-    contract_date: dt.date | None = None
+    contract_date: IsoDate | None = None
     annual_rate: Decimal | None = None
     repayment_method: str | None = None
     note: str = ""
@@ -413,7 +413,7 @@ class ContractIn(InputSchema):
 
 class DisburseIn(InputSchema):
     amount: Decimal
-    date: dt.date
+    date: IsoDate
     annual_rate: Decimal | None = None
     note: str = ""
 
@@ -631,8 +631,8 @@ class QueueItemOut(Schema):
     borrower_type: str
     amount: Decimal
     bank: OrgRef | None
-    applied_on: dt.date | None
-    due: dt.date | None
+    applied_on: IsoDate | None
+    due: IsoDate | None
     overdue: bool
     priority: bool
     priority_reasons: list[str]

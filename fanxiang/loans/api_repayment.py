@@ -12,7 +12,7 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from fanxiang.core import audit
-from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput, NotFound
 from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from fanxiang.core.scope import EXPORT, VIEW, get_for_user
@@ -46,11 +46,11 @@ class PlanOut(Schema):
     principal: Decimal
     annual_rate: Decimal
     term_months: int
-    contract_date: dt.date
+    contract_date: IsoDate
     policy: str
     subsidy_mode: str
     subsidy_payment: str
-    lpr_date: dt.date | None
+    lpr_date: IsoDate | None
     lpr_one_year: Decimal | None
     borrower_rate: Decimal | None
     subsidy_for_overdue: bool
@@ -59,8 +59,8 @@ class PlanOut(Schema):
 class ScheduleItemOut(Schema):
     period: int
     loan_year: int
-    start_date: dt.date
-    due_date: dt.date
+    start_date: IsoDate
+    due_date: IsoDate
     opening_principal: Decimal
     principal: Decimal
     interest: Decimal
@@ -71,7 +71,7 @@ class ScheduleItemOut(Schema):
     principal_paid: Decimal
     interest_paid: Decimal
     paid: Decimal
-    paid_date: dt.date | None
+    paid_date: IsoDate | None
     status: str
     was_overdue: bool
     subsidy_forfeited: bool
@@ -177,7 +177,7 @@ def loan_schedule_generate(request, loan_id: int, payload: GenerateIn):
 class SubsidyItemOut(Schema):
     period: int
     loan_year: int
-    due_date: dt.date
+    due_date: IsoDate
     interest: Decimal
     borrower_interest: Decimal
     subsidy: Decimal
@@ -251,7 +251,7 @@ def loan_subsidy(request, loan_id: int):
 
 
 class RepaymentIn(InputSchema):
-    date: dt.date
+    date: IsoDate
     amount: Decimal
     reference: str = ""
     note: str = ""
@@ -267,7 +267,7 @@ class RepaymentOut(Schema):
     id: int
     loan: int
     loan_number: str
-    date: dt.date
+    date: IsoDate
     amount: Decimal
     principal_part: Decimal
     interest_part: Decimal
@@ -320,8 +320,8 @@ def loan_repayments(request, loan_id: int):
 class RepaymentFilterIn(Schema):
     loan: int | None = None
     bank: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
 
 
 @router.get("/repayments/", response={200: list[RepaymentOut], 422: ErrorOut}, summary="还款记录列表")
@@ -339,19 +339,19 @@ def repayment_list(request, filters: Query[RepaymentFilterIn]):
     return qs.order_by("-date", "-id")
 
 
-class ImportErrorOut(Schema):
+class RepaymentImportErrorOut(Schema):
     row: int
     column: str
     code: str
     message: str
 
 
-class ImportReportOut(Schema):
+class RepaymentImportReportOut(Schema):
     total_rows: int
     valid_rows: int
     created: int
     error_rows: int
-    errors: list[ImportErrorOut]
+    errors: list[RepaymentImportErrorOut]
     ignored_columns: list[str]
     dry_run: bool
     partial: bool
@@ -360,7 +360,7 @@ class ImportReportOut(Schema):
 
 @router.post(
     "/repayments/import",
-    response={200: ImportReportOut, **ERRORS},
+    response={200: RepaymentImportReportOut, **ERRORS},
     summary="批量导入还款（Excel/CSV）：默认全部正确才写入；partial=true 只写入正确的行；dry_run=true 只校验",
 )
 def repayment_import_view(
@@ -392,7 +392,7 @@ class CompensationOut(Schema):
     id: int
     loan: int
     loan_number: str
-    date: dt.date
+    date: IsoDate
     days_past_due: int
     share: Decimal
     principal: Decimal
@@ -400,7 +400,7 @@ class CompensationOut(Schema):
     amount: Decimal
     status: str
     recovered_amount: Decimal
-    closed_date: dt.date | None
+    closed_date: IsoDate | None
     note: str
 
     @staticmethod
@@ -413,17 +413,17 @@ class CompensationOut(Schema):
 
 
 class CompensateIn(InputSchema):
-    date: dt.date
+    date: IsoDate
 
 
 class RecoverIn(InputSchema):
-    date: dt.date
+    date: IsoDate
     amount: Decimal
     note: str = ""
 
 
 class WriteOffIn(InputSchema):
-    date: dt.date
+    date: IsoDate
     reason: str
 
 
@@ -501,8 +501,8 @@ class BatchOut(Schema):
     finance_org: str | None
     year: int
     quarter: int
-    period_start: dt.date
-    period_end: dt.date
+    period_start: IsoDate
+    period_end: IsoDate
     status: str
     status_label: str
     line_count: int
@@ -548,7 +548,7 @@ class LineOut(Schema):
     loan: int
     loan_number: str
     period: int
-    due_date: dt.date
+    due_date: IsoDate
     interest: Decimal
     borrower_interest: Decimal
     subsidy: Decimal

@@ -27,6 +27,12 @@ pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded import files go to a throwaway MEDIA_ROOT, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 # --------------------------------------------------------------------------- helpers
 
 

@@ -261,7 +261,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='subsidyline',
             name='loan',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='loans.loanapplication'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='loans.loanapplication'),
         ),
         migrations.AddField(
             model_name='subsidyline',
