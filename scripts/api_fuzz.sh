@@ -3,7 +3,7 @@
 #
 # Every generated request, valid or not, must be answered without a server error, in JSON, with a body
 # matching the declared schema. Runs on a temporary SQLite database with the database cache, so it
-# touches neither var/ nor a shared Redis. Bounded: FUZZ_MAX_EXAMPLES cases per operation (default 30,
+# touches neither var/ nor a shared Redis. Bounded: FUZZ_MAX_EXAMPLES cases per operation (default 20,
 # about a minute on two cores). FUZZ_SEED replays a run, FUZZ_PORT fixes the port, FUZZ_CHECKS the checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
