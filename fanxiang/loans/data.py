@@ -42,7 +42,7 @@ POLICIES = [
         "temporary_categories": [],
         "temporary_until": None,
         "subsidy_mode": "share_by_year",
-        "subsidy_share_by_year": ["1", "0.6667", "0.3333"],
+        "subsidy_share_by_year": ["1", "2/3", "1/3"],
     },
     {
         "name": "2020年规则（财金〔2020〕21号）",
@@ -58,7 +58,7 @@ POLICIES = [
         "temporary_categories": TEMPORARY_2020_CATEGORIES,
         "temporary_until": dt.date(2020, 12, 31),
         "subsidy_mode": "share_by_year",
-        "subsidy_share_by_year": ["1", "0.6667", "0.3333"],
+        "subsidy_share_by_year": ["1", "2/3", "1/3"],
     },
     {
         "name": "2021年起规则（LPR−150BP）",

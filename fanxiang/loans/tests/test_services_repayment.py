@@ -92,11 +92,12 @@ def test_2020_share_by_year_across_the_loan_year_boundary(borrower, bank):
     assert (rows[25].loan_year, rows[25].subsidy, rows[25].borrower_interest) == (3, D("241.67"), D("483.33"))
 
 
-def test_shipped_decimal_share_rounds_differently(borrower, bank):
-    """With the shipped decimal share 0.6667 instead of 2/3: 725 × 0.6667 = 483.3575 → 483.36."""
+def test_shipped_shares_are_exact_fractions(borrower, bank):
+    """The shipped 2020 policy uses the fractions 2/3 and 1/3, not rounded decimals (0.6667 would give
+    725 × 0.6667 = 483.3575 → 483.36): year 2 subsidy 725 × 2/3 = 483.333… → 483.33."""
     a_loan = loan(borrower, contract=d("2020-06-15"))
     svc.schedule_generate(actor=bank, loan=a_loan)
-    assert items(a_loan)[12].subsidy == D("483.36")
+    assert items(a_loan)[12].subsidy == D("483.33")
 
 
 def test_equal_instalments_first_periods_by_hand(borrower, bank):
