@@ -10,7 +10,7 @@ from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
 from fanxiang.entrepreneurs.filtersets import BusinessFilter, EntrepreneurFilter
 from fanxiang.entrepreneurs.models import Business, DuplicateCandidate, Entrepreneur, TransferRequest
-from fanxiang.regions.models import Region
+from fanxiang.regions.selectors import region_by_code
 
 router = Router(tags=["返乡创业人员"])
 business_router = Router(tags=["经营主体"])
@@ -284,7 +284,7 @@ def duplicate_resolve(request, candidate_id: int, payload: ResolveIn):
         raise InvalidInput.field("action", "duplicate.invalid_action", "action 应为 merge 或 dismiss。")
     keep = None
     if payload.action == "merge" and payload.keep:
-        keep = Entrepreneur.objects.filter(pk=payload.keep).first()
+        keep = get_for_user(Entrepreneur, request.user, CHANGE, pk=payload.keep)
     result = services.duplicate_resolve(
         actor=request.user, candidate=candidate, merge=payload.action == "merge", keep=keep, note=payload.note
     )
@@ -336,7 +336,7 @@ class TransferIn(InputSchema):
 
 @router.post("/transfers/", response={201: TransferOut, **ERRORS}, summary="申请将他县登记的人员转入本县")
 def transfer_create(request, payload: TransferIn):
-    region = Region.objects.filter(code=payload.to_region).first()
+    region = region_by_code(payload.to_region)
     if region is None:
         raise NotFound("region.unknown", f"区划代码 {payload.to_region} 不存在。")
     transfer = services.transfer_request(

@@ -96,7 +96,7 @@ class ImportJobView(ImportMixin, View):
                 "errors_truncated": len(job.errors) > len(errors),
                 "bad_rows": bad_rows,
                 "can_commit": job.dry_run and job.status == ImportJob.Status.DONE and job.valid_rows > 0,
-                "commits": ImportJob.objects.filter(parent=job, created_by=request.user).order_by("-pk")[:5],
+                "commits": tasks.import_jobs_for_user(request.user).filter(parent=job).order_by("-pk")[:5],
             },
         )
 

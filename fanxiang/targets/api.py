@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.scope import VIEW, get_for_user
-from fanxiang.regions.models import Region
+from fanxiang.regions.selectors import region_by_code
 from fanxiang.targets import selectors, services
 from fanxiang.targets.filtersets import TargetFilter
 from fanxiang.targets.models import Indicator, Target
@@ -121,7 +121,7 @@ class TargetIn(InputSchema):
     summary="设定目标（可同时分解到下级）",
 )
 def target_upsert(request, payload: TargetIn):
-    region = Region.objects.filter(code=payload.region).first()
+    region = region_by_code(payload.region)
     if region is None:
         raise InvalidInput.field("region", "region.unknown", f"区划代码 {payload.region} 不存在。")
     breakdown = None

@@ -22,6 +22,7 @@ from fanxiang.core.views import (
     get_scoped_or_404,
 )
 from fanxiang.regions.models import Region
+from fanxiang.regions.selectors import selectable_regions
 from fanxiang.targets import selectors, services
 from fanxiang.targets.filtersets import TargetFilter
 from fanxiang.targets.models import COUNT_INDICATORS, INDICATOR_UNITS, Indicator, Target
@@ -73,7 +74,7 @@ class TargetForm(ScopedForm):
     scope_action = "add"
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     indicator = forms.ChoiceField(label="指标", choices=Indicator.choices)
-    region = forms.ModelChoiceField(label="区划", queryset=Region.objects.exclude(level="village"))
+    region = forms.ModelChoiceField(label="区划", queryset=selectable_regions())
     value = forms.DecimalField(label="目标值", max_digits=16, decimal_places=2, min_value=0)
     source = forms.CharField(label="依据", max_length=200, required=False)
 
