@@ -4,7 +4,7 @@ from decimal import Decimal
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
@@ -122,17 +122,8 @@ class EntrepreneurFilterIn(Schema):
 
 def filtered_entrepreneurs(user, filters: dict, action: str = VIEW):
     qs = selectors.entrepreneurs_for_user(user, action).prefetch_related("founder_links__business")
-    data = {k: v for k, v in filters.items() if v not in (None, "")}
-    fs = EntrepreneurFilter(data, queryset=qs)
-    if not fs.is_valid():
-        from fanxiang.core.errors import InvalidInput
-
-        raise InvalidInput(
-            "filter.invalid",
-            "筛选条件有误。",
-            errors={k: [str(m) for m in v] for k, v in fs.errors.items()},
-        )
-    return fs.qs.order_by(*(fs.qs.query.order_by or ["-created_at", "-id"]))
+    filtered = apply_filterset(EntrepreneurFilter, filters, qs)
+    return filtered.order_by(*(filtered.query.order_by or ["-created_at", "-id"]))
 
 
 @router.get("/", response={200: list[EntrepreneurOut], 422: ErrorOut}, summary="返乡创业人员列表")
@@ -429,17 +420,8 @@ class BusinessFilterIn(Schema):
 @business_router.get("/", response={200: list[BusinessOut], 422: ErrorOut}, summary="经营主体列表")
 @paginate(PageNumberPagination)
 def business_list(request, filters: Query[BusinessFilterIn]):
-    data = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    fs = BusinessFilter(
-        data, queryset=selectors.businesses_for_user(request.user).order_by("-created_at", "-id")
-    )
-    if not fs.is_valid():
-        from fanxiang.core.errors import InvalidInput
-
-        raise InvalidInput(
-            "filter.invalid", "筛选条件有误。", errors={k: [str(m) for m in v] for k, v in fs.errors.items()}
-        )
-    return fs.qs
+    qs = selectors.businesses_for_user(request.user).order_by("-created_at", "-id")
+    return apply_filterset(BusinessFilter, filters.dict(), qs)
 
 
 class BusinessIn(InputSchema):

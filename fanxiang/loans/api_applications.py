@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fanxiang.core import audit
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import DomainError, InvalidInput, NotFound
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.loans import selectors, services
@@ -272,13 +272,8 @@ class ApplicationFilterIn(Schema):
 )
 @paginate(PageNumberPagination)
 def application_list(request, filters: Query[ApplicationFilterIn]):
-    data = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    fs = LoanApplicationFilter(data, queryset=selectors.applications_for_user(request.user))
-    if not fs.is_valid():
-        raise InvalidInput(
-            "filter.invalid", "筛选条件有误。", errors={k: [str(m) for m in v] for k, v in fs.errors.items()}
-        )
-    return fs.qs.order_by(*(fs.qs.query.order_by or ["-created_at", "-id"]))
+    qs = apply_filterset(LoanApplicationFilter, filters.dict(), selectors.applications_for_user(request.user))
+    return qs.order_by(*(qs.query.order_by or ["-created_at", "-id"]))
 
 
 class ApplicationIn(InputSchema):
