@@ -26,8 +26,12 @@ def _mount() -> None:
     from fanxiang.credit.api import router as credit_router
     from fanxiang.entrepreneurs.api import business_router
     from fanxiang.entrepreneurs.api import router as entrepreneurs_router
+    from fanxiang.finance.api import router as finance_router
     from fanxiang.loans.api import router as loans_router
     from fanxiang.loans.api_repayment import router as repayment_router
+    from fanxiang.notifications.api import router as notifications_router
+    from fanxiang.policies.api import router as policies_router
+    from fanxiang.portal.api import router as portal_router
     from fanxiang.regions.api import router as regions_router
     from fanxiang.targets.api import router as targets_router
 
@@ -44,6 +48,10 @@ def _mount() -> None:
     api.add_router("/loans", loans_router)
     api.add_router("/loans", repayment_router)  # schedule, subsidy, repayments, compensation, subsidy batches
     api.add_router("/credit", credit_router)
+    api.add_router("/policies", policies_router)
+    api.add_router("/finance", finance_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount()

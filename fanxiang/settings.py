@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "fanxiang.entrepreneurs",
     "fanxiang.credit",
     "fanxiang.loans",
+    "fanxiang.policies",
+    "fanxiang.finance",
+    "fanxiang.notifications",
+    "fanxiang.portal",
     "fanxiang.demo",
 ]
 
