@@ -1,4 +1,7 @@
-"""Run every benchmark in bench/ in its own process and print its figures."""
+"""Run every benchmark in bench/ in its own process and print its figures.
+
+``bench_eligibility.py`` measures on SQLite and, when DATABASE_URL (or BENCH_DATABASE_URL) points at
+PostgreSQL, on PostgreSQL too (in a throwaway database it creates and drops)."""
 
 import subprocess
 import sys

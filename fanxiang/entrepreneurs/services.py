@@ -4,6 +4,7 @@ written in the same transaction. Views, API and Excel import all come through he
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -68,6 +69,28 @@ def _duplicate_id_error(existing: Entrepreneur, actor: Any) -> Conflict:
 def _apply_priority(entrepreneur: Entrepreneur, codes: set[str]) -> None:
     groups = list(PriorityGroup.objects.filter(code__in=codes))
     entrepreneur.priority_groups.set(groups)
+
+
+# --------------------------------------------------------------------------- priority-change hooks
+# Other apps keep state derived from a person's priority groups (point (十三)); e.g. the loans app stores a
+# ``priority`` flag on applications so reviewer queues sort on an index. They register a callback here in
+# their ``AppConfig.ready`` (this app never imports them: no import cycle, no signals); it is called with
+# ``entrepreneur_ids=[…]`` inside the transaction of the write that changed the groups.
+
+_priority_callbacks: list[Callable[..., Any]] = []
+
+
+def on_priority_change(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Register ``callback(*, entrepreneur_ids)`` (idempotent)."""
+    if callback not in _priority_callbacks:
+        _priority_callbacks.append(callback)
+    return callback
+
+
+def priority_changed(*, entrepreneur_ids: list[int]) -> None:
+    """Tell the registered apps that these people's priority groups changed."""
+    for callback in list(_priority_callbacks):
+        callback(entrepreneur_ids=list(entrepreneur_ids))
 
 
 def _flag_duplicates(entrepreneur: Entrepreneur) -> int:
@@ -171,7 +194,10 @@ def entrepreneur_update(*, actor: Any, entrepreneur: Entrepreneur, data: dict[st
         entrepreneur.counted_on = _counted_on(clean, timezone.localtime(entrepreneur.created_at).date())
     entrepreneur.save()
     if "priority_groups" in clean:
+        before = set(entrepreneur.priority_groups.values_list("code", flat=True))
         _apply_priority(entrepreneur, clean["priority_groups"])
+        if before != set(entrepreneur.priority_groups.values_list("code", flat=True)):
+            priority_changed(entrepreneur_ids=[entrepreneur.pk])
     # the write re-check: a user cannot move a record into a region they do not hold
     ensure_in_scope(actor, entrepreneur, CHANGE)
     if (old_region_id, old_counted) != (entrepreneur.region_id, entrepreneur.counted_on):

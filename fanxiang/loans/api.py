@@ -4,7 +4,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
-from fanxiang.core.errors import InvalidInput
+from fanxiang.core.errors import InvalidInput, NotFound
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
 from fanxiang.loans import eligibility
@@ -49,8 +49,16 @@ class EligibilityOut(Schema):
 )
 def eligibility_check(request, payload: EligibilityIn):
     user = request.user
-    person = get_for_user(Entrepreneur, user, VIEW, pk=payload.entrepreneur)
-    partners = [get_for_user(Entrepreneur, user, VIEW, pk=pk) for pk in payload.partners if pk != person.pk]
+    # the applicant and every partner in one query; anyone not visible to the caller is a 404
+    partner_ids = list(dict.fromkeys(pk for pk in payload.partners if pk != payload.entrepreneur))
+    found = {
+        p.pk: p
+        for p in Entrepreneur.objects.for_user(user, VIEW).filter(pk__in=[payload.entrepreneur, *partner_ids])
+    }
+    if len(found) != 1 + len(partner_ids):
+        raise NotFound("not_found", "记录不存在或无权访问。")
+    person = found[payload.entrepreneur]
+    partners = [found[pk] for pk in partner_ids]
     business = get_for_user(Business, user, VIEW, pk=payload.business) if payload.business else None
     if not payload.amount.is_finite():
         raise InvalidInput.field("amount", "loan.amount_invalid", "申请金额须为有效数字。")
@@ -68,6 +76,7 @@ def eligibility_check(request, payload: EligibilityIn):
         new_eligible_hires=payload.new_eligible_hires,
         declared_other_debts=payload.declared_other_debts,
         apply_date=payload.apply_date or timezone.localdate(),
+        cached_policy=True,
     )
     return result.as_dict()
 

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -54,6 +55,11 @@ class PlanOut(Schema):
     lpr_one_year: Decimal | None
     borrower_rate: Decimal | None
     subsidy_for_overdue: bool
+    subsidy_rate: Decimal | None = None
+    penalty_multiplier: Decimal | None = None
+    extension_from_period: int | None = None
+    extension_subsidised: bool = False
+    revision: int = 0
 
 
 class ScheduleItemOut(Schema):
@@ -75,6 +81,9 @@ class ScheduleItemOut(Schema):
     status: str
     was_overdue: bool
     subsidy_forfeited: bool
+    extension: bool = False
+    penalty_days: int = 0
+    penalty: Decimal = ZERO
 
 
 class ScheduleTotals(Schema):
@@ -86,6 +95,7 @@ class ScheduleTotals(Schema):
     principal_paid: Decimal
     interest_paid: Decimal
     paid: Decimal
+    penalty: Decimal = ZERO
 
 
 class ScheduleOut(Schema):
@@ -94,6 +104,8 @@ class ScheduleOut(Schema):
     status: str
     days_past_due: int
     principal_outstanding: Decimal
+    as_of: IsoDate | None = None
+    penalty_rate: Decimal | None = None
     plan: PlanOut
     items: list[ScheduleItemOut]
     totals: ScheduleTotals
@@ -108,9 +120,12 @@ def _sum(values) -> Decimal:
     response={200: ScheduleOut, **ERRORS},
     summary="还款计划（逐期本金、利息、贴息）",
 )
-def loan_schedule(request, loan_id: int):
+def loan_schedule(request, loan_id: int, as_of: IsoDate | None = None):
+    """``as_of`` (default today): the date penalty interest (罚息) on overdue periods is computed to."""
     loan = _loan(request, loan_id)
     plan, items = svc.schedule_rows(loan)
+    day = as_of or timezone.localdate()
+    penalties = svc.schedule_penalties(plan, items, day, loan=loan)
     rows = [
         {
             "period": i.period,
@@ -131,6 +146,9 @@ def loan_schedule(request, loan_id: int):
             "status": i.status,
             "was_overdue": i.was_overdue,
             "subsidy_forfeited": i.subsidy_forfeited,
+            "extension": i.extension,
+            "penalty_days": penalties.get(i.period, (0, ZERO))[0],
+            "penalty": penalties.get(i.period, (0, ZERO))[1],
         }
         for i in items
     ]
@@ -145,6 +163,7 @@ def loan_schedule(request, loan_id: int):
             "principal_paid",
             "interest_paid",
             "paid",
+            "penalty",
         )
     }
     return {
@@ -153,6 +172,8 @@ def loan_schedule(request, loan_id: int):
         "status": loan.status,
         "days_past_due": loan.days_past_due,
         "principal_outstanding": loan.principal_outstanding,
+        "as_of": day,
+        "penalty_rate": svc.penalty_rate(loan, plan),
         "plan": svc.plan_summary(loan, plan),
         "items": rows,
         "totals": totals,
@@ -272,10 +293,18 @@ class RepaymentOut(Schema):
     principal_part: Decimal
     interest_part: Decimal
     allocations: list[AllocationOut]
+    kind: str
     reference: str
     source: str
     note: str
     created_at: dt.datetime
+    reversed: bool
+    reversed_at: dt.datetime | None
+    reversal_reason: str
+
+    @staticmethod
+    def resolve_reversed(obj):
+        return obj.reversed_at is not None
 
     @staticmethod
     def resolve_loan(obj):
@@ -304,6 +333,102 @@ def repayment_create(request, loan_id: int, payload: RepaymentIn):
     return Status(201, repayment)
 
 
+class PayoffOut(Schema):
+    loan: int
+    date: IsoDate
+    period: int
+    period_start: IsoDate
+    days: int
+    arrears_periods: list[int]
+    arrears_interest: Decimal
+    arrears_principal: Decimal
+    accrued_interest: Decimal
+    borrower_interest: Decimal
+    subsidy: Decimal
+    interest_charge: Decimal
+    principal: Decimal
+    paid_in_advance: Decimal
+    cancelled_periods: list[int]
+    total: Decimal
+
+
+@router.get(
+    "/{int:loan_id}/payoff",
+    response={200: PayoffOut, **ERRORS},
+    summary="提前结清试算：到期未还本息、当期计至结清日的利息（实际天数/360）、剩余本金",
+)
+def loan_payoff(request, loan_id: int, date: IsoDate):
+    loan = _loan(request, loan_id)
+    return {"loan": loan.pk, **svc.payoff_quote(loan=loan, date=date)}
+
+
+class SettlementIn(InputSchema):
+    date: IsoDate
+    amount: Decimal | None = None
+    reference: str = ""
+    note: str = ""
+
+
+class PrepaymentIn(InputSchema):
+    date: IsoDate
+    principal: Decimal
+    amount: Decimal | None = None
+    reference: str = ""
+    note: str = ""
+
+
+@router.post(
+    "/{int:loan_id}/settlement",
+    response={201: RepaymentOut, **ERRORS},
+    summary="提前结清（amount 填写时须与试算金额一致）",
+)
+def loan_settle_early(request, loan_id: int, payload: SettlementIn):
+    loan = _loan(request, loan_id)
+    repayment = svc.repayment_settle_early(
+        actor=request.user,
+        loan=loan,
+        date=payload.date,
+        amount=payload.amount,
+        reference=payload.reference,
+        note=payload.note,
+    )
+    return Status(201, repayment)
+
+
+@router.post(
+    "/{int:loan_id}/prepayments",
+    response={201: RepaymentOut, **ERRORS},
+    summary="提前部分还款：归还部分本金（连同其当期已计利息），其后还款计划按剩余本金重排",
+)
+def loan_prepay(request, loan_id: int, payload: PrepaymentIn):
+    loan = _loan(request, loan_id)
+    repayment = svc.repayment_prepay(
+        actor=request.user,
+        loan=loan,
+        date=payload.date,
+        principal=payload.principal,
+        amount=payload.amount,
+        reference=payload.reference,
+        note=payload.note,
+    )
+    return Status(201, repayment)
+
+
+class ReverseIn(InputSchema):
+    reason: str
+
+
+@router.post(
+    "/repayments/{int:repayment_id}/reverse",
+    response={200: RepaymentOut, **ERRORS},
+    summary="冲正一笔还款（须写明原因；按登记的倒序逐笔冲正）",
+)
+def repayment_reverse(request, repayment_id: int, payload: ReverseIn):
+    repayment = get_for_user(Repayment, request.user, VIEW, pk=repayment_id)
+    svc.repayment_reverse(actor=request.user, repayment=repayment, reason=payload.reason)
+    return Repayment.objects.select_related("loan").get(pk=repayment_id)
+
+
 @router.get(
     "/{int:loan_id}/repayments", response={200: list[RepaymentOut], **ERRORS}, summary="该笔贷款的还款记录"
 )
@@ -322,6 +447,8 @@ class RepaymentFilterIn(Schema):
     bank: int | None = None
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
+    kind: str | None = None
+    reversed: bool | None = None
 
 
 @router.get("/repayments/", response={200: list[RepaymentOut], 422: ErrorOut}, summary="还款记录列表")
@@ -336,6 +463,10 @@ def repayment_list(request, filters: Query[RepaymentFilterIn]):
         qs = qs.filter(date__gte=filters.date_from)
     if filters.date_to:
         qs = qs.filter(date__lte=filters.date_to)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.reversed is not None:
+        qs = qs.filter(reversed_at__isnull=not filters.reversed)
     return qs.order_by("-date", "-id")
 
 

@@ -55,6 +55,10 @@ class SubsidyMode(models.TextChoices):
     LPR_MINUS = "lpr_minus", _("借款人承担 LPR 减点以内利息，其余财政贴息（2021年起）")
     SHARE_BY_YEAR = "share_by_year", _("按贷款年度分担比例贴息（2018–2020 做法）")
     FULL = "full", _("全额贴息")
+    # 2018–2020 small/micro enterprises: the subsidy is a share (e.g. 50%) of the interest at the 1-year
+    # benchmark rate (贷款基础利率 / LPR) on the contract date (policy-facts §1.4, secondary). Set on a loan's
+    # repayment plan from ``LoanPolicy.enterprise_benchmark_share``; not a policy-wide mode.
+    RATE_SHARE = "rate_share", _("按贷款基础利率（LPR）的一定比例贴息（2018–2020 小微企业）")
 
 
 class CounterGuarantee(models.TextChoices):
@@ -108,6 +112,14 @@ class ScheduleStatus(models.TextChoices):
     PARTIAL = "partial", _("部分还款")
     PAID = "paid", _("已还清")
     OVERDUE = "overdue", _("逾期")
+    # a future period dropped by an early full settlement (its amounts zeroed, never claimed)
+    CANCELLED = "cancelled", _("已取消（提前结清）")
+
+
+class RepaymentKind(models.TextChoices):
+    REGULAR = "regular", _("正常还款")
+    PREPAYMENT = "prepayment", _("提前部分还款")
+    SETTLEMENT = "settlement", _("提前结清")
 
 
 class RepaymentSource(models.TextChoices):

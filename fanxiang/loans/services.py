@@ -871,6 +871,7 @@ def application_sign_contract(
     )
 
 
+@transaction.atomic
 def application_disburse(
     *,
     actor: Any,
@@ -883,7 +884,12 @@ def application_disburse(
     request: Any = None,
 ) -> LoanApplication:
     """One tranche. The tranches never add up to more than the approved amount; the amount counts toward
-    the guaranteed-loans target of the applicant's region in the month of ``date``."""
+    the guaranteed-loans target of the applicant's region in the month of ``date``. A tranche disbursed
+    once repayment has started (status repaying or extended) rebuilds the stored schedule from its date, in
+    the same transaction (``repayment.schedule_add_tranche``)."""
+    from fanxiang.loans import repayment
+
+    paid: dict[str, Any] = {}
 
     def effect(ctx: Context) -> None:
         app = ctx.application
@@ -927,6 +933,7 @@ def application_disburse(
         app.principal_outstanding += value
         if app.annual_rate is None:
             app.annual_rate = rate
+        paid.update(amount=value, day=day, repaying=app.status in (AppStatus.REPAYING, AppStatus.EXTENDED))
         rollup_add_many([(app.region_id, INDICATOR_GUARANTEED_LOANS, day, value)])
         ctx.data.update(
             seq=seq,
@@ -939,7 +946,7 @@ def application_disburse(
             cap=info["cap"],
         )
 
-    return _call(
+    app = _call(
         "disburse",
         actor=actor,
         application=application,
@@ -948,6 +955,10 @@ def application_disburse(
         effect=effect,
         request=request,
     )
+    if paid.get("repaying"):
+        repayment.schedule_add_tranche(actor=actor, loan=app, amount=paid["amount"], day=paid["day"])
+        app.refresh_from_db()
+    return app
 
 
 def _items(values: Any, field: str, code: str, message: str) -> list[str]:
@@ -1017,6 +1028,7 @@ def application_withdraw(
     return _call("withdraw", actor=actor, application=application, note=note, today=today, request=request)
 
 
+@transaction.atomic
 def application_extend(
     *,
     actor: Any,
@@ -1026,8 +1038,13 @@ def application_extend(
     today: dt.date | None = None,
     request: Any = None,
 ) -> LoanApplication:
-    """展期, where the policy in force allows it (``extension_max_months``, ``extension_until``)."""
+    """展期, where the policy in force allows it (``extension_max_months``, ``extension_until``). The repayment
+    schedule is rebuilt to the new maturity in the same transaction; whether the extension periods are
+    subsidised follows ``extension_subsidised`` of the policy in force on the extension date."""
+    from fanxiang.loans import repayment
+
     reason = (reason or "").strip()
+    granted: dict[str, Any] = {}
 
     def effect(ctx: Context) -> None:
         if not reason:
@@ -1049,9 +1066,15 @@ def application_extend(
                 f"展期不能超过{policy.extension_max_months}个月。",
             )
         ctx.application.extension_months = value
-        ctx.data.update(months=value, reason=reason[:500], policy=policy.name)
+        ctx.data.update(
+            months=value,
+            reason=reason[:500],
+            policy=policy.name,
+            extension_subsidised=policy.extension_subsidised,
+        )
+        granted.update(months=value, day=ctx.today, subsidised=policy.extension_subsidised)
 
-    return _call(
+    app = _call(
         "extend",
         actor=actor,
         application=application,
@@ -1060,6 +1083,16 @@ def application_extend(
         effect=effect,
         request=request,
     )
+    if app.contract_date and app.disbursed_total > 0 and app.annual_rate:
+        repayment.schedule_rebuild_for_extension(
+            actor=actor,
+            loan=app,
+            months=granted["months"],
+            day=granted["day"],
+            subsidised=granted["subsidised"],
+        )
+        app.refresh_from_db()
+    return app
 
 
 def application_transition(

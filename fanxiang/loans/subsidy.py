@@ -6,6 +6,13 @@ Conventions (one place, used by the schedule, the API, the batches and the tests
   contract date plus *k* months (the same day of the month, or the month's last day when it has no such
   day: a 31 January contract falls due on 28/29 February, 31 March …). Every period is one twelfth of a
   year whatever its number of days: ``interest = opening principal × annual rate % / 12``.
+* **Broken periods: actual days / 360** (the PBoC day rate, 日利率 = 年利率 / 360). Interest for part of a
+  period — up to an early settlement date, on a prepaid amount up to the prepayment date, on a further
+  tranche from its disbursement to the period's due date — is ``amount × annual rate % × days / 36000``,
+  never more than the same amount's whole-period interest (``/ 12``). A whole period is always ``/ 12``,
+  so the two conventions agree wherever a period is complete. Penalty interest (罚息) uses the same day
+  rate: ``overdue amount × contract rate × policy multiplier × days / 36000`` per overdue period, counted
+  from the day after its due date; it is never subsidised.
 * **Rounding.** Each period's amounts are rounded to cents with ROUND_HALF_UP, where the banks round: the
   contract-rate interest, the borrower-rate interest, the share-by-year subsidy, and the equal instalment.
   Totals are sums of rounded periods, never re-rounded.
@@ -20,7 +27,13 @@ Conventions (one place, used by the schedule, the API, the batches and the tests
     (never below 0);
   - ``share_by_year`` (2018–2020): ``subsidy = round(interest × share of the loan year)`` — periods 1–12 are
     year 1, 13–24 year 2 …; shares are decimals (``"0.6667"``) or exact fractions (``"2/3"``);
-  - ``full``: ``subsidy = interest``.
+  - ``full``: ``subsidy = interest``;
+  - ``rate_share`` (2018–2020 small/micro enterprises, ``policy.enterprise_benchmark_share``): the subsidy
+    is the interest at ``share × 1-year LPR`` on the contract date (``round(opening × that rate / 12)``),
+    never above the contract interest.
+* **Extension (展期) periods** — those added after the original maturity — are subsidised only when the
+  policy in force on the extension date says so (``extension_subsidised``); then at the share of the last
+  regular loan year (share-by-year) or by the loan's own formula.
 
   The borrower's interest is always ``interest − subsidy``. Where an LPR is known, the subsidy is computed
   on the contract rate capped at ``LPR + rate_cap_bp_over_lpr``: interest above the cap is the borrower's.
@@ -124,6 +137,11 @@ class Terms:
     subsidy_for_overdue: bool = False
     lpr_date: dt.date | None = None
     lpr_one_year: Decimal | None = None
+    subsidy_rate: Decimal | None = None  # percent, rate_share only
+    penalty_multiplier: Decimal = Decimal("1.50")
+    extension_from: int | None = None  # first extension period
+    extension_subsidised: bool = False
+    regular_years: int | None = None  # loan years before the extension
 
 
 @dataclass(frozen=True)
@@ -181,8 +199,19 @@ def terms_for(loan: Any) -> tuple[Terms, Any]:
         raise InvalidInput(
             "subsidy.lpr_missing", f"合同日期 {loan.contract_date} 之前没有 LPR 公布记录，请先维护 LPR 表。"
         )
+    mode = policy.subsidy_mode
+    subsidy_rate = None
+    enterprise_share = policy.enterprise_benchmark_share
+    if getattr(loan, "borrower_type", None) == "enterprise" and enterprise_share is not None:
+        if lpr is None:
+            raise InvalidInput(
+                "subsidy.lpr_missing",
+                f"合同日期 {loan.contract_date} 之前没有贷款基础利率（LPR）记录，无法计算小微企业贴息。",
+            )
+        mode = SubsidyMode.RATE_SHARE
+        subsidy_rate = (lpr.one_year * enterprise_share).quantize(Decimal("0.0001"))
     borrower_rate = None
-    if policy.subsidy_mode == SubsidyMode.LPR_MINUS:
+    if mode == SubsidyMode.LPR_MINUS:
         borrower_rate = max(lpr.one_year - Decimal(policy.borrower_bp_below_lpr) / 100, Decimal(0))
     rate_cap = lpr.one_year + Decimal(policy.rate_cap_bp_over_lpr) / 100 if lpr is not None else None
     shares = tuple(parse_share(s) for s in (policy.subsidy_share_by_year or []))
@@ -192,7 +221,7 @@ def terms_for(loan: Any) -> tuple[Terms, Any]:
         annual_rate=Decimal(loan.annual_rate),
         term_months=int(loan.term_months),
         contract_date=loan.contract_date,
-        subsidy_mode=policy.subsidy_mode,
+        subsidy_mode=mode,
         borrower_rate=borrower_rate,
         rate_cap=rate_cap,
         shares=shares,
@@ -200,8 +229,34 @@ def terms_for(loan: Any) -> tuple[Terms, Any]:
         subsidy_for_overdue=policy.subsidy_for_overdue,
         lpr_date=lpr.effective_date if lpr else None,
         lpr_one_year=lpr.one_year if lpr else None,
+        subsidy_rate=subsidy_rate,
+        penalty_multiplier=policy.penalty_rate_multiplier,
     )
     return terms, policy
+
+
+def terms_of_plan(plan: Any) -> Terms:
+    """The terms a stored plan was built with (frozen on the contract date; updated by rebuilds)."""
+    return Terms(
+        method=plan.method,
+        principal=plan.principal,
+        annual_rate=Decimal(plan.annual_rate),
+        term_months=int(plan.term_months),
+        contract_date=plan.contract_date,
+        subsidy_mode=plan.subsidy_mode,
+        borrower_rate=plan.borrower_rate,
+        rate_cap=plan.subsidised_rate_cap,
+        shares=tuple(parse_share(s) for s in (plan.subsidy_shares or [])),
+        subsidy_payment=plan.subsidy_payment,
+        subsidy_for_overdue=plan.subsidy_for_overdue,
+        lpr_date=plan.lpr_date,
+        lpr_one_year=plan.lpr_one_year,
+        subsidy_rate=plan.subsidy_rate,
+        penalty_multiplier=plan.penalty_multiplier,
+        extension_from=plan.extension_from_period,
+        extension_subsidised=plan.extension_subsidised,
+        regular_years=((plan.extension_from_period - 2) // 12 + 1 if plan.extension_from_period else None),
+    )
 
 
 def period_interest(opening: Decimal, annual_rate: Decimal) -> Decimal:
@@ -209,22 +264,56 @@ def period_interest(opening: Decimal, annual_rate: Decimal) -> Decimal:
     return cents(opening * annual_rate / 1200)
 
 
+def accrued_interest(amount: Decimal, annual_rate: Decimal, days: int) -> Decimal:
+    """Actual/360: ``amount`` at ``annual_rate`` percent for ``days`` days, to cents half up, never more than
+    the whole-period interest (``/ 12``) on the same amount."""
+    if days <= 0 or amount <= 0:
+        return ZERO
+    return min(cents(amount * annual_rate * days / 36000), period_interest(amount, annual_rate))
+
+
+def rate_interest(
+    amount: Decimal, annual_rate: Decimal, days: int | None, balance_days: Decimal | None = None
+) -> Decimal:
+    """A whole period (``days`` None), ``days`` days of interest, or — ``balance_days`` given, the sum of
+    principal × days over a period whose principal changed — that many principal-days."""
+    if balance_days is not None:
+        return cents(balance_days * annual_rate / 36000)
+    return (
+        period_interest(amount, annual_rate) if days is None else accrued_interest(amount, annual_rate, days)
+    )
+
+
 def split_interest(
-    terms: Terms, opening: Decimal, interest: Decimal, loan_year: int
+    terms: Terms,
+    opening: Decimal,
+    interest: Decimal,
+    loan_year: int,
+    *,
+    days: int | None = None,
+    period: int | None = None,
+    balance_days: Decimal | None = None,
 ) -> tuple[Decimal, Decimal]:
-    """(borrower_interest, subsidy) of one period's contract-rate ``interest``."""
+    """(borrower_interest, subsidy) of the contract-rate ``interest`` on ``opening`` — of a whole period, of
+    ``days`` days of one, or of ``balance_days`` principal-days (the rate-based parts use the same basis)."""
+    if terms.extension_from is not None and period is not None and period >= terms.extension_from:
+        if not terms.extension_subsidised:
+            return interest, ZERO
+        loan_year = min(loan_year, terms.regular_years or loan_year)
     base = interest
     if terms.rate_cap is not None and terms.annual_rate > terms.rate_cap:
-        base = period_interest(opening, terms.rate_cap)
+        base = rate_interest(opening, terms.rate_cap, days, balance_days)
     if terms.subsidy_mode == SubsidyMode.FULL:
         subsidy = base
     elif terms.subsidy_mode == SubsidyMode.SHARE_BY_YEAR:
         share = terms.shares[loan_year - 1] if loan_year <= len(terms.shares) else Fraction(0)
         subsidy = cents_of_fraction(Fraction(base) * share)
     elif terms.subsidy_mode == SubsidyMode.LPR_MINUS:
-        borrower_part = period_interest(opening, terms.borrower_rate or Decimal(0))
+        borrower_part = rate_interest(opening, terms.borrower_rate or Decimal(0), days, balance_days)
         subsidy = max(base - borrower_part, ZERO)
-    else:  # pragma: no cover - the policy field only takes the three modes
+    elif terms.subsidy_mode == SubsidyMode.RATE_SHARE:
+        subsidy = rate_interest(opening, terms.subsidy_rate or Decimal(0), days, balance_days)
+    else:  # pragma: no cover - the plan field only takes the four modes
         subsidy = ZERO
     subsidy = min(subsidy, interest)
     return interest - subsidy, subsidy
@@ -242,22 +331,28 @@ def equal_instalment(principal: Decimal, annual_rate: Decimal, months: int) -> D
 
 
 def build_schedule(terms: Terms) -> list[Period]:
+    return build_tail(terms, first=1, opening=terms.principal)
+
+
+def build_tail(terms: Terms, *, first: int, opening: Decimal) -> list[Period]:
+    """Periods ``first`` … ``terms.term_months`` of a schedule whose principal outstanding at the start of
+    period ``first`` is ``opening`` (the whole schedule from period 1; a rebuilt tail after a prepayment,
+    an extension or a further tranche). Equal instalments are recomputed over the remaining periods."""
     periods: list[Period] = []
-    opening = terms.principal
     n = terms.term_months
     instalment = (
-        equal_instalment(terms.principal, terms.annual_rate, n)
-        if terms.method == RepaymentMethod.EQUAL_INSTALMENTS
+        equal_instalment(opening, terms.annual_rate, n - first + 1)
+        if terms.method == RepaymentMethod.EQUAL_INSTALMENTS and opening > 0
         else None
     )
-    for k in range(1, n + 1):
+    for k in range(first, n + 1):
         interest = period_interest(opening, terms.annual_rate)
         if instalment is None:
             principal = opening if k == n else ZERO
         else:
             principal = opening if k == n else min(max(instalment - interest, ZERO), opening)
         loan_year = (k - 1) // 12 + 1
-        borrower, subsidy = split_interest(terms, opening, interest, loan_year)
+        borrower, subsidy = split_interest(terms, opening, interest, loan_year, period=k)
         periods.append(
             Period(
                 period=k,

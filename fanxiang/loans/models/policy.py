@@ -10,6 +10,9 @@ from fanxiang.loans.choices import SubsidyMode, SubsidyPayment
 
 RATIO = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
 MONEY = {"max_digits": 16, "decimal_places": 2}
+POLICY_SUBSIDY_MODES = [
+    (value, label) for value, label in SubsidyMode.choices if value != SubsidyMode.RATE_SHARE
+]
 
 
 class LoanPolicy(models.Model):
@@ -42,10 +45,30 @@ class LoanPolicy(models.Model):
         _("本人及配偶有其他贷款（特定种类除外）不予支持"), default=True
     )
     rate_cap_bp_over_lpr = models.PositiveIntegerField(_("利率上限（LPR 加点，基点）"))
-    subsidy_mode = models.CharField(_("贴息方式"), max_length=20, choices=SubsidyMode.choices)
+    # ``rate_share`` is not a policy-wide mode: it is the enterprise rule below
+    subsidy_mode = models.CharField(_("贴息方式"), max_length=20, choices=POLICY_SUBSIDY_MODES)
     borrower_bp_below_lpr = models.PositiveIntegerField(_("借款人承担利率（LPR 减点，基点）"), default=150)
     subsidy_share_by_year = models.JSONField(_("按贷款年度的贴息比例"), default=list, blank=True)
     subsidy_for_overdue = models.BooleanField(_("逾期期间继续贴息"), default=False)
+    # 2018–2020 small/micro enterprises (policy-facts §1.4, secondary; whether it applied Apr–Dec 2020 is
+    # unconfirmed): the subsidy is this share of the interest at the 1-year benchmark rate (LPR) on the
+    # contract date, never above the contract interest. Empty: enterprises follow ``subsidy_mode``.
+    enterprise_benchmark_share = models.DecimalField(
+        _("小微企业贴息：贷款基础利率（LPR）的比例（空为与个人相同）"), null=True, blank=True, **RATIO
+    )
+    # 展期: whether the periods added by an extension are subsidised (general rule: no, policy-facts §1.4,
+    # secondary; 2020 Covid measures: the subsidy continues, §1.5). Read from the policy in force on the
+    # extension date.
+    extension_subsidised = models.BooleanField(_("展期期间继续贴息"), default=False)
+    # 罚息: overdue principal and interest accrue penalty interest at the contract rate times this multiplier
+    # (not in the policy texts: unconfirmed; 1.5 is common bank practice). Never subsidised.
+    penalty_rate_multiplier = models.DecimalField(
+        _("罚息利率（合同利率的倍数）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
     # net: the bank charges the borrower only their share and claims the rest from the finance bureau;
     # reimburse (先付后贴): the borrower pays the full contract interest and is reimbursed quarterly.
     subsidy_payment = models.CharField(

@@ -17,7 +17,10 @@ Formulas and conventions: ``fanxiang/loans/subsidy.py``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +28,7 @@ from fanxiang.core.scope import RegionScopedModel
 from fanxiang.loans.choices import (
     BatchStatus,
     CompensationStatus,
+    RepaymentKind,
     RepaymentMethod,
     RepaymentSource,
     ScheduleStatus,
@@ -59,6 +63,17 @@ class RepaymentPlan(models.Model):
     subsidy_shares = models.JSONField(_("按贷款年度的贴息比例"), default=list, blank=True)
     subsidy_payment = models.CharField(_("贴息拨付方式"), max_length=12, choices=SubsidyPayment.choices)
     subsidy_for_overdue = models.BooleanField(_("逾期期间继续贴息"), default=False)
+    # rate_share (2018–2020 enterprises): the subsidy is the interest at this rate (share × LPR), capped
+    subsidy_rate = models.DecimalField(_("贴息计算利率（%）"), null=True, blank=True, **RATE)
+    penalty_multiplier = models.DecimalField(
+        _("罚息利率倍数"), max_digits=5, decimal_places=2, default=Decimal("1.50")
+    )
+    # 展期: the first period added by the extension, and whether the extension periods are subsidised
+    extension_from_period = models.PositiveSmallIntegerField(_("展期起始期次"), null=True, blank=True)
+    extension_subsidised = models.BooleanField(_("展期期间继续贴息"), default=False)
+    # bumped by every rebuild of the schedule (prepayment, extension, further tranche); a repayment can be
+    # reversed only while the schedule is the one it was recorded against
+    revision = models.PositiveIntegerField(_("计划版本"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -102,6 +117,8 @@ class ScheduleItem(models.Model):
     )
     was_overdue = models.BooleanField(_("曾逾期"), default=False)
     subsidy_forfeited = models.BooleanField(_("逾期不予贴息"), default=False)
+    # db_default: bulk loaders that insert periods with raw SQL (bench/bench_subsidy.py) need not know it
+    extension = models.BooleanField(_("展期期间"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("还款计划明细")
@@ -154,6 +171,23 @@ class Repayment(RegionScopedModel):
     principal_part = models.DecimalField(_("其中本金（元）"), **MONEY)
     interest_part = models.DecimalField(_("其中利息（元）"), **MONEY)
     allocations = models.JSONField(_("分配明细"), default=list)
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=RepaymentKind.choices, default=RepaymentKind.REGULAR
+    )
+    # what the repayment changed, to undo it exactly on reversal: the schedule items' prior values, the plan
+    # revision before it, the credit-ledger lines it wrote
+    undo = models.JSONField(_("冲正还原数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    plan_revision = models.PositiveIntegerField(_("计划版本"), default=0)
+    reversed_at = models.DateTimeField(_("冲正时间"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("冲正人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reversal_reason = models.CharField(_("冲正原因"), max_length=200, blank=True)
     reference = models.CharField(_("银行流水号"), max_length=64, blank=True)
     source = models.CharField(
         _("来源"), max_length=10, choices=RepaymentSource.choices, default=RepaymentSource.MANUAL
@@ -170,9 +204,10 @@ class Repayment(RegionScopedModel):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="repayment_amount_positive"),
+            # a reversed entry frees its bank reference for the corrected one
             models.UniqueConstraint(
                 fields=["bank", "reference"],
-                condition=~models.Q(reference=""),
+                condition=~models.Q(reference="") & models.Q(reversed_at__isnull=True),
                 name="repayment_bank_reference_once",
             ),
         ]
