@@ -112,7 +112,8 @@ def _require_admin(user: User) -> None:
 def user_list(request):
     _require_admin(request.user)
     qs = (
-        User.objects.select_related("organization")
+        User.objects.filter(portal_account__isnull=True)  # staff only: portal accounts sign in at /portal/
+        .select_related("organization")
         .prefetch_related("role_assignments__region")
         .order_by("username")
     )

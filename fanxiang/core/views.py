@@ -6,6 +6,7 @@ region-owned model to the user's scope; writes go through a service and are re-c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,19 @@ class Column:
             if value is None:
                 return ""
         return value() if callable(value) else value
+
+    def display(self, obj: Any) -> Any:
+        """The value as a page shows it (exports keep typed dates for Excel)."""
+        return _plain(self.value(obj))
+
+
+def _plain(value: Any) -> Any:
+    """Dates read the same in every language and in Excel: ISO dates, Shanghai-time minutes."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 class ScopedFormMixin:
@@ -119,7 +133,7 @@ class ScopedListView(ScopedMixin, ListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rows = [(obj, [c.value(obj) for c in self.columns]) for obj in ctx["object_list"]]
+        rows = [(obj, [c.display(obj) for c in self.columns]) for obj in ctx["object_list"]]
         query = self.request.GET.copy()
         query.pop("page", None)
         ctx.update(
@@ -158,7 +172,7 @@ class ScopedDetailView(ScopedMixin, DetailView):
         ctx.update(
             title=str(obj),
             verbose_name=self.model._meta.verbose_name,
-            pairs=[(c.label, c.value(obj)) for c in self.fields],
+            pairs=[(c.label, c.display(obj)) for c in self.fields],
             edit_url=reverse(self.edit_url_name, args=[obj.pk]) if can_edit else None,
             history=self.history(obj),
         )

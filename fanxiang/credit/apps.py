@@ -7,6 +7,9 @@ class CreditConfig(AppConfig):
     verbose_name = "诚信台账与信用推荐"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
         from fanxiang.core.audit import track
         from fanxiang.core.scope import ADD, CHANGE, DELETE, EXPORT, VIEW
@@ -22,3 +25,6 @@ class CreditConfig(AppConfig):
         grant(Role.COUNTY_OFFICER, "credit.recommender", {ADD, CHANGE, DELETE})
         grant(Role.BANK_OFFICER, "credit.creditentry", {VIEW})
         grant(Role.BANK_OFFICER, "credit.recommender", {VIEW})
+        register_nav(
+            NavItem(_("创业担保贷款"), _("失信名单"), "credit:blacklist", "credit.creditentry", order=42)
+        )

@@ -43,6 +43,7 @@ from fanxiang.entrepreneurs.choices import (
     RecordStatus,
 )
 from fanxiang.entrepreneurs.models import DuplicateCandidate, Entrepreneur, PriorityGroup
+from fanxiang.entrepreneurs.services import priority_changed
 from fanxiang.entrepreneurs.validation import RegionIndex, clean_entrepreneur
 from fanxiang.regions.models import Region, RegionLevel
 from fanxiang.regions.rollups import rollup_add_many
@@ -1027,6 +1028,7 @@ def _write(plan: _Plan, ctx: _Context, job_ref: dict[str, Any]) -> tuple[list[in
     _insert(through, links)
 
     updated: list[tuple[Entrepreneur, dict]] = []
+    regrouped: list[int] = []
     by_fields: dict[frozenset[str], list[Entrepreneur]] = defaultdict(list)
     for p, person, changes, new_groups in plan.updates:
         old_key = (person.region_id, person.counted_on)
@@ -1050,9 +1052,13 @@ def _write(plan: _Plan, ctx: _Context, job_ref: dict[str, Any]) -> tuple[list[in
                 [through(entrepreneur_id=person.pk, prioritygroup_id=group_ids[c]) for c in new_groups - have]
             )
             changes = {**changes, "priority_groups": (None, "、".join(sorted(new_groups)))}
+            regrouped.append(person.pk)
         updated.append((person, changes))
     for fields, people in by_fields.items():
         Entrepreneur.objects.bulk_update(people, sorted(fields), batch_size=BATCH)
+    # once for the batch, inside the import's transaction (entrepreneur_update does it per person)
+    if regrouped:
+        priority_changed(entrepreneur_ids=regrouped)
 
     rollup_add_many(deltas)
     created_ids = [pk for pk, _row in created]

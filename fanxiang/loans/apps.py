@@ -23,6 +23,12 @@ class LoansConfig(AppConfig):
         from fanxiang.loans import apps_repayment
 
         apps_repayment.register()
+        # reviewer queues re-sort when the registry changes someone's priority groups (explicit hook, no signal)
+        from fanxiang.entrepreneurs.services import on_priority_change
+        from fanxiang.loans.services import applications_refresh_priority
+
+        on_priority_change(applications_refresh_priority)
+        self._register_work_pages()
 
     def _register_workflow(self) -> None:
         """Application workflow: change log of uploads and tranches, the clerk's view of recommenders (to
@@ -40,6 +46,15 @@ class LoansConfig(AppConfig):
         grant(Role.SERVICE_CLERK, "credit.recommender", {VIEW})
         register_nav(
             NavItem(
+                _("创业担保贷款"),
+                _("我的待办"),
+                "loans:queue",
+                roles=(Role.COUNTY_OFFICER, Role.GUARANTEE_OFFICER, Role.BANK_OFFICER, Role.SERVICE_CLERK),
+                order=39,
+            )
+        )
+        register_nav(
+            NavItem(
                 _("创业担保贷款"), _("贷款申请"), "loans:application_list", "loans.loanapplication", order=40
             )
         )
@@ -54,4 +69,26 @@ class LoansConfig(AppConfig):
         )
         register_nav(
             NavItem(_("创业担保贷款"), _("诚信台账"), "credit:entry_list", "credit.creditentry", order=42)
+        )
+
+    def _register_work_pages(self) -> None:
+        """Navigation of the bank workbench, repayment import, subsidy batches and policy settings pages."""
+        from django.utils.translation import gettext_lazy as _
+
+        from fanxiang.accounts.navigation import NavItem, register_nav
+        from fanxiang.accounts.roles import Role
+        from fanxiang.core.scope import ADD
+
+        section = _("创业担保贷款")
+        register_nav(
+            NavItem(section, _("银行工作台"), "loans:bank_workbench", roles=(Role.BANK_OFFICER,), order=38)
+        )
+        register_nav(
+            NavItem(
+                section, _("批量导入还款"), "loans:repayment_import", "loans.repayment", action=ADD, order=43
+            )
+        )
+        register_nav(NavItem(section, _("贴息申报批次"), "loans:batch_list", "loans.subsidybatch", order=44))
+        register_nav(
+            NavItem(_("系统管理"), _("贷款政策设置"), "loans:settings", roles=(Role.CITY_ADMIN,), order=905)
         )

@@ -104,6 +104,8 @@ CASES = [
         make=make_batch,
         api_list="/api/v1/loans/subsidy-batches/",
         api_detail=lambda b: f"/api/v1/loans/subsidy-batches/{b.pk}",
+        list_url="/loans/subsidy-batches/",
+        detail_url=lambda b: f"/loans/subsidy-batches/{b.pk}/",
         marker=lambda b: b.number,
         write=write_batch,
     ),
