@@ -245,3 +245,16 @@ LOGGING = {
 
 # Personal-data keyed hash (searchable index) key; derived from the secret key unless given.
 FANXIANG_PII_KEY = env("FANXIANG_PII_KEY", "")
+
+# SMS (portal sign-in codes, notifications): a dotted backend class. Console (log) by default: outside
+# production it logs the text (how a developer reads a sign-in code); in production it logs no text.
+# The HTTP gateway backend posts JSON to FANXIANG_SMS_GATEWAY_URL (see fanxiang/notifications/sms.py).
+FANXIANG_SMS_BACKEND = env("FANXIANG_SMS_BACKEND", "fanxiang.notifications.sms.ConsoleBackend")
+FANXIANG_SMS_GATEWAY_URL = env("FANXIANG_SMS_GATEWAY_URL", "")
+FANXIANG_SMS_GATEWAY_KEY = env("FANXIANG_SMS_GATEWAY_KEY", "")
+FANXIANG_SMS_GATEWAY_TIMEOUT = env_int("FANXIANG_SMS_GATEWAY_TIMEOUT", 5)
+FANXIANG_SMS_SIGN = env("FANXIANG_SMS_SIGN", "周口返乡创业")
+# Portal: token lifetime; the header a trusted reverse proxy sets with the client address (for the per-IP
+# sign-in code limit; empty = REMOTE_ADDR). Code limits: FANXIANG_OTP_* in fanxiang/portal/otp.py.
+PORTAL_TOKEN_TTL = timedelta(hours=env_int("FANXIANG_PORTAL_TOKEN_HOURS", 24))
+FANXIANG_CLIENT_IP_HEADER = env("FANXIANG_CLIENT_IP_HEADER", "")

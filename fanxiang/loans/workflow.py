@@ -88,6 +88,8 @@ STEPS: tuple[Step, ...] = (
     _step("bank_approve", [S.SUBMITTED], ALL_APPROVED, [BANK], "银行审批通过", MERGED, "bank_ok"),
     _step("sign_contract", [S.BANK_APPROVED], S.CONTRACTED, [BANK], "签订借款合同"),
     _step("disburse", [S.CONTRACTED, S.DISBURSED], S.DISBURSED, [BANK], "放款"),
+    # a further tranche once repayment has started: the status stays, the schedule is rebuilt (repayment.py)
+    _step("disburse", [S.REPAYING, S.EXTENDED], STAY, [BANK], "放款"),
     # 补正: whoever holds the step returns it, listing everything missing at once
     _step("return", [S.SUBMITTED], S.RETURNED, [COUNTY], "退回补正", SEQUENTIAL),
     _step("return", [S.HR_APPROVED], S.RETURNED, [GUARANTEE], "退回补正", SEQUENTIAL),
@@ -105,6 +107,8 @@ STEPS: tuple[Step, ...] = (
     _step("mark_overdue", [S.DISBURSED, S.REPAYING, S.EXTENDED], S.OVERDUE, [BANK, SYSTEM], "逾期"),
     _step("cure", [S.OVERDUE], S.REPAYING, [BANK, SYSTEM], "逾期已还清"),
     _step("settle", [S.DISBURSED, S.REPAYING, S.EXTENDED, S.OVERDUE], S.SETTLED, [BANK, SYSTEM], "结清"),
+    # the repayment that settled the loan was reversed (冲正)
+    _step("reopen", [S.SETTLED], S.REPAYING, [SYSTEM], "冲正后恢复还款"),
     _step("compensate", [S.OVERDUE], S.COMPENSATED, [GUARANTEE, SYSTEM], "担保代偿"),
     _step("recover", [S.COMPENSATED], S.RECOVERED, [GUARANTEE], "代偿追回"),
     _step("write_off", [S.COMPENSATED], S.WRITTEN_OFF, [GUARANTEE], "代偿核销"),
@@ -403,6 +407,10 @@ def record(
         request=request,
         data={"role": role, "note": note[:500], **_jsonable(data or {})},
     )
+    # the applicant hears of the step once it is committed (a notification problem never undoes the step)
+    from fanxiang.notifications.loan_events import loan_event_committed
+
+    transaction.on_commit(lambda pk=event.pk: loan_event_committed(pk))
     return event
 
 

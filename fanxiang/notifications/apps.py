@@ -7,4 +7,32 @@ class NotificationsConfig(AppConfig):
     verbose_name = "消息通知"
 
     def ready(self) -> None:
-        pass
+        from django.utils.translation import gettext_lazy as _
+
+        from fanxiang.accounts.navigation import NavItem, register_nav
+        from fanxiang.accounts.roles import Role
+        from fanxiang.core.audit import track
+        from fanxiang.notifications import models as m
+
+        track(m.NotificationTemplate)
+        register_nav(
+            NavItem(_("消息通知"), _("我的消息"), "notifications:inbox", roles=tuple(Role.values), order=90)
+        )
+        register_nav(
+            NavItem(
+                _("消息通知"),
+                _("消息模板"),
+                "notifications:template_list",
+                roles=(Role.CITY_ADMIN,),
+                order=91,
+            )
+        )
+        register_nav(
+            NavItem(
+                _("消息通知"),
+                _("短信发送记录"),
+                "notifications:delivery_list",
+                roles=(Role.CITY_ADMIN,),
+                order=92,
+            )
+        )

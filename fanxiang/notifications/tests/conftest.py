@@ -1,0 +1,17 @@
+import pytest
+
+from fanxiang.notifications.sms import LocmemBackend
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox(settings, tmp_path):
+    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    LocmemBackend.reset()
+    yield
+    LocmemBackend.reset()
+
+
+@pytest.fixture
+def outbox():
+    return LocmemBackend.outbox
