@@ -8,6 +8,9 @@ DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENTREPRENEURS ?= 2000
+# pytest workers (pytest-xdist); each has its own test database. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run migrate demo test lint pytest pytest-pg fuzz bench clean
@@ -27,8 +30,10 @@ migrate: install
 	$(BIN)/python manage.py createcachetable
 
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo >/dev/null
 	$(BIN)/python manage.py generate_demo --entrepreneurs $(DEMO_ENTREPRENEURS) --seed 2020 --if-empty
+	@# again, now that the registry is filled: binds the demo portal account and prints the demo logins
+	$(BIN)/python manage.py load_demo
 
 run: demo
 	@echo ""
@@ -45,12 +50,12 @@ lint: install
 
 pytest: install
 	@echo "== pytest on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL $(BIN)/pytest $(XDIST)
 
 pytest-pg: install
 	@if $(BIN)/python scripts/db_reachable.py "$(DATABASE_URL_PG)"; then \
 		echo "== pytest on PostgreSQL ($(DATABASE_URL_PG)) =="; \
-		DATABASE_URL="$(DATABASE_URL_PG)" $(BIN)/pytest -m "not browser"; \
+		DATABASE_URL="$(DATABASE_URL_PG)" $(BIN)/pytest $(XDIST) -m "not browser"; \
 	elif [ -n "$$FANXIANG_REQUIRE_PG" ]; then \
 		echo "PostgreSQL at $(DATABASE_URL_PG) is not reachable and FANXIANG_REQUIRE_PG is set: failing."; exit 1; \
 	else \

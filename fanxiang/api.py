@@ -31,6 +31,7 @@ def _mount() -> None:
     from fanxiang.loans.api_repayment import router as repayment_router
     from fanxiang.notifications.api import router as notifications_router
     from fanxiang.policies.api import router as policies_router
+    from fanxiang.policies.api_grants import router as policy_grants_router
     from fanxiang.portal.api import router as portal_router
     from fanxiang.regions.api import router as regions_router
     from fanxiang.targets.api import router as targets_router
@@ -49,6 +50,7 @@ def _mount() -> None:
     api.add_router("/loans", repayment_router)  # schedule, subsidy, repayments, compensation, subsidy batches
     api.add_router("/credit", credit_router)
     api.add_router("/policies", policies_router)
+    api.add_router("/policies/grants", policy_grants_router)  # benefit grants (享受记录)
     api.add_router("/finance", finance_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/portal", portal_router)

@@ -67,6 +67,12 @@ def load_reference_data() -> dict:
     for code, name in DEFAULT_INDUSTRY_TAGS:
         IndustryTag.objects.get_or_create(code=code, defaults={"name": name})
     load_loan_reference()
+    from fanxiang.notifications.services import load_default_templates
+
+    load_default_templates()  # Chinese notification texts per event (city admin edits them)
+    from fanxiang.policies.reference import load_policy_reference
+
+    report["policies"] = load_policy_reference()
     report["organizations"] = Organization.objects.count()
     return report
 
