@@ -139,7 +139,7 @@ class ProductPatch(InputSchema):
     contact: str | None = None
 
 
-class MatchIn(Schema):
+class ProductMatchIn(Schema):
     business: int | None = None
     amount: Decimal | None = None
     term_months: int | None = None
@@ -273,7 +273,7 @@ def product_create(request, payload: ProductIn):
     "collateral 可重复：`collateral=equipment&collateral=receivables`；不填表示无抵质押和担保。"
     "business 为经营主体ID（须在本人负责范围内，否则 404）。",
 )
-def product_match(request, params: Query[MatchIn]):
+def product_match(request, params: Query[ProductMatchIn]):
     business = None
     if params.business is not None:
         from fanxiang.entrepreneurs.models import Business

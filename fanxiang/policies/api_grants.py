@@ -184,7 +184,7 @@ def grant_create(request, payload: GrantIn):
     return Status(201, _reload(request.user, grant.pk))
 
 
-class ImportErrorOut(Schema):
+class GrantImportErrorOut(Schema):
     row: int
     column: str
     code: str
@@ -197,7 +197,7 @@ class GrantImportOut(Schema):
     created: int
     amount: str
     error_rows: int
-    errors: list[ImportErrorOut]
+    errors: list[GrantImportErrorOut]
     ignored_columns: list[str]
     dry_run: bool
     partial: bool
@@ -244,7 +244,7 @@ def grant_import_template(request) -> HttpResponse:
     return xlsx_response("政策享受记录导入模板.xlsx", grants.template_workbook())
 
 
-class RegionOut(Schema):
+class GrantRegionOut(Schema):
     code: str
     name: str
 
@@ -273,7 +273,7 @@ class ChildTotalOut(CellOut):
 
 
 class TotalsOut(Schema):
-    region: RegionOut
+    region: GrantRegionOut
     year: int
     amount: str
     count: int

@@ -29,7 +29,7 @@ def _money(v) -> str | None:
     return None if v is None else f"{v:.2f}"
 
 
-class DocumentOut(Schema):
+class PolicyDocumentOut(Schema):
     id: int
     number: str
     title: str
@@ -158,7 +158,7 @@ class ItemOut(Schema):
         return obj.rule.rule if obj.rule_id else None
 
 
-class DocumentDetailOut(DocumentOut):
+class DocumentDetailOut(PolicyDocumentOut):
     full_text: str
     attachments: list[AttachmentOut]
     items: list[ItemOut]
@@ -191,7 +191,7 @@ class DocumentFilterIn(Schema):
 
 @router.get(
     "/documents/",
-    response={200: list[DocumentOut], **ERRORS},
+    response={200: list[PolicyDocumentOut], **ERRORS},
     summary="政策文件列表（按文号、标题、全文检索）",
 )
 @paginate(PageNumberPagination)

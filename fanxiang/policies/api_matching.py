@@ -87,7 +87,7 @@ class MatchOut(BaseModel):
     not_matched: int
 
 
-class MatchIn(Schema):
+class PolicyMatchIn(Schema):
     entrepreneur: int
     on: IsoDate | None = None
     max_failed: int | None = None
@@ -98,7 +98,7 @@ class MatchIn(Schema):
     response={200: MatchOut, **ERRORS},
     summary="一名创业人员可享受的政策、差一点符合的政策和已享受的政策",
 )
-def match(request, params: Query[MatchIn]):
+def match(request, params: Query[PolicyMatchIn]):
     if params.max_failed is not None and not 0 <= params.max_failed <= 5:
         raise InvalidInput.field("max_failed", "policy.bad_max_failed", "max_failed 应在 0–5 之间。")
     person = selectors.entrepreneur_for_matching(request.user, params.entrepreneur)
@@ -174,7 +174,7 @@ class OutreachPeopleIn(Schema):
     on: IsoDate | None = None
 
 
-class PersonOut(Schema):
+class PolicyPersonOut(Schema):
     id: int
     name: str
     sex: str
@@ -195,7 +195,7 @@ class PersonOut(Schema):
 
 @router.get(
     "/outreach/people",
-    response={200: list[PersonOut], **ERRORS},
+    response={200: list[PolicyPersonOut], **ERRORS},
     summary="某条款“符合但尚未享受”的人员名单（分页）",
 )
 @paginate(PageNumberPagination)

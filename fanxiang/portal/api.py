@@ -91,14 +91,14 @@ class LoginIn(InputSchema):
     code: str
 
 
-class TokenOut(Schema):
+class PortalTokenOut(Schema):
     token: str
     expires_at: dt.datetime
 
 
 @router.post(
     "/login",
-    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: PortalTokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="验证码登录（首次即注册）",
 )
@@ -117,7 +117,7 @@ class PasswordLoginIn(InputSchema):
 
 @router.post(
     "/login/password",
-    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: PortalTokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="密码登录（已设置密码的账号）",
 )
@@ -129,11 +129,13 @@ def login_password(request, payload: PasswordLoginIn):
     return {"token": key, "expires_at": expires_at}
 
 
-class Revoked(Schema):
+class PortalRevoked(Schema):
     revoked: bool
 
 
-@router.delete("/token", response={200: Revoked, **ERRORS}, auth=portal_auth, summary="注销当前门户令牌")
+@router.delete(
+    "/token", response={200: PortalRevoked, **ERRORS}, auth=portal_auth, summary="注销当前门户令牌"
+)
 def token_delete(request):
     account = _account(request)
     token = getattr(account, "current_token", None)
@@ -148,7 +150,7 @@ def token_delete(request):
 # --------------------------------------------------------------------------- me, binding, registration
 
 
-class PersonOut(Schema):
+class PortalPersonOut(Schema):
     id: int
     name: str
     id_number_masked: str
@@ -184,15 +186,15 @@ def person_out(person: Entrepreneur | None) -> dict | None:
     }
 
 
-class MeOut(Schema):
+class PortalMeOut(Schema):
     mobile: str
     bound: bool
     has_password: bool
-    person: PersonOut | None
+    person: PortalPersonOut | None
     pending_registration: int | None
 
 
-@router.get("/me", response={200: MeOut, **ERRORS}, auth=portal_auth, summary="我的账号")
+@router.get("/me", response={200: PortalMeOut, **ERRORS}, auth=portal_auth, summary="我的账号")
 def me(request):
     account = _account(request)
     pending = selectors.pending_registration(account)
@@ -205,7 +207,7 @@ def me(request):
     }
 
 
-class PasswordIn(InputSchema):
+class PortalPasswordIn(InputSchema):
     password: str
 
 
@@ -214,7 +216,7 @@ class Ok(Schema):
 
 
 @router.post("/me/password", response={200: Ok, **ERRORS}, auth=portal_auth, summary="设置登录密码（可选）")
-def set_password(request, payload: PasswordIn):
+def set_password(request, payload: PortalPasswordIn):
     services.account_set_password(account=_account(request), password=payload.password)
     return {"ok": True}
 
@@ -227,7 +229,7 @@ class BindIn(InputSchema):
 class BindOut(Schema):
     status: str
     message: str
-    person: PersonOut | None
+    person: PortalPersonOut | None
 
 
 @router.post(
@@ -325,7 +327,7 @@ def registration_list(request):
 # --------------------------------------------------------------------------- businesses and edit requests
 
 
-class BusinessOut(Schema):
+class PortalBusinessOut(Schema):
     id: int
     name: str
     kind: str
@@ -343,7 +345,7 @@ class BusinessOut(Schema):
 
 
 @router.get(
-    "/businesses", response={200: list[BusinessOut], **ERRORS}, auth=portal_auth, summary="我的经营主体"
+    "/businesses", response={200: list[PortalBusinessOut], **ERRORS}, auth=portal_auth, summary="我的经营主体"
 )
 def business_list(request):
     return list(selectors.businesses_of(_account(request).entrepreneur_id)[:100])
@@ -434,7 +436,7 @@ class DocOut(Schema):
     url: str
 
 
-class EventOut(Schema):
+class PortalEventOut(Schema):
     at: dt.datetime
     action: str
     action_label: str
@@ -478,7 +480,7 @@ class AppOut(AppRowOut):
     still_missing: list[MissingOut]
     steps: list[StepOut]
     documents: list[DocOut]
-    events: list[EventOut]
+    events: list[PortalEventOut]
 
 
 def app_row(app: LoanApplication) -> dict:
@@ -674,7 +676,7 @@ def application_submit(request, app_id: int):
     return app_out(_app(request, app_id))
 
 
-class NoteIn(InputSchema):
+class PortalNoteIn(InputSchema):
     note: str = ""
 
 
@@ -684,7 +686,7 @@ class NoteIn(InputSchema):
     auth=portal_auth,
     summary="撤回申请",
 )
-def application_withdraw(request, app_id: int, payload: NoteIn | None = None):
+def application_withdraw(request, app_id: int, payload: PortalNoteIn | None = None):
     app = _app(request, app_id)
     loans.application_withdraw(
         actor=_actor(request), application=app, note=(payload.note if payload else ""), request=request
@@ -695,7 +697,7 @@ def application_withdraw(request, app_id: int, payload: NoteIn | None = None):
 # --------------------------------------------------------------------------- notifications and policies
 
 
-class NotificationOut(Schema):
+class PortalNotificationOut(Schema):
     id: int
     event: str
     title: str
@@ -714,7 +716,7 @@ def _inbox(request):
     return inbox_for_person(user=account.user, entrepreneur_id=account.entrepreneur_id)
 
 
-@router.get("/notifications", response=list[NotificationOut], auth=portal_auth, summary="我的消息")
+@router.get("/notifications", response=list[PortalNotificationOut], auth=portal_auth, summary="我的消息")
 @paginate(PageNumberPagination)
 def notification_list(request):
     return _inbox(request)
@@ -827,7 +829,7 @@ def review_registration_merge(request, pk: int, payload: MergeIn):
     return registration_out(reg)
 
 
-class ReasonIn(InputSchema):
+class PortalReasonIn(InputSchema):
     reason: str
 
 
@@ -836,7 +838,7 @@ class ReasonIn(InputSchema):
     response={200: RegistrationOut, **ERRORS},
     summary="不予登记（原因告知申请人）",
 )
-def review_registration_reject(request, pk: int, payload: ReasonIn):
+def review_registration_reject(request, pk: int, payload: PortalReasonIn):
     reg = services.registration_reject(
         actor=request.user, registration=_reg(request, pk), reason=payload.reason
     )
@@ -876,7 +878,7 @@ def review_edit_approve(request, pk: int):
     response={200: EditOut, **ERRORS},
     summary="不同意变更（原因告知申请人）",
 )
-def review_edit_reject(request, pk: int, payload: ReasonIn):
+def review_edit_reject(request, pk: int, payload: PortalReasonIn):
     return edit_out(
         services.edit_request_reject(actor=request.user, edit=_edit(request, pk), reason=payload.reason)
     )
