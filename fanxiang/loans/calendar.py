@@ -29,11 +29,20 @@ def add_workdays(start: dt.date, days: int) -> dt.date:
     return day
 
 
-def workdays_between(start: dt.date, end: dt.date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+def workdays_between(start: dt.date, end: dt.date, exceptions: dict[dt.date, bool] | None = None) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start). ``exceptions``: the
+    calendar exceptions already read for a range covering both dates (see :func:`workday_counter`)."""
     if end <= start:
         return 0
-    exceptions = _exceptions(start, end)
+    exceptions = _exceptions(start, end) if exceptions is None else exceptions
     return sum(
         1 for i in range(1, (end - start).days + 1) if is_workday(start + dt.timedelta(days=i), exceptions)
     )
+
+
+def workday_counter(days: list[dt.date]):
+    """``workdays_between`` for many pairs of dates within ``days``' range, with one calendar query."""
+    if not days:
+        return lambda start, end: 0
+    exceptions = _exceptions(min(days), max(days))
+    return lambda start, end: workdays_between(start, end, exceptions)

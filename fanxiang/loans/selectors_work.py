@@ -326,6 +326,19 @@ def _city_path() -> str:
 # --------------------------------------------------------------------------- policy settings
 
 
+def policy_by_pk(pk) -> LoanPolicy | None:
+    """City-wide reference data (not region-owned): the settings pages are for city admins only."""
+    return LoanPolicy.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+
+def lpr_by_pk(pk) -> LprRate | None:
+    return LprRate.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+
+def holiday_by_pk(pk) -> Holiday | None:
+    return Holiday.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+
 def policy_versions() -> QuerySet[LoanPolicy]:
     return LoanPolicy.objects.order_by("-effective_from", "-id")
 

@@ -29,7 +29,7 @@ from fanxiang.loans import selectors, services, steps
 from fanxiang.loans.choices import BorrowerCategory, RepaymentMethod
 from fanxiang.loans.filtersets import LoanApplicationFilter
 from fanxiang.loans.forms import DocumentForm, SubmitForm, add_service_error
-from fanxiang.loans.models import Holiday, LoanApplication
+from fanxiang.loans.models import LoanApplication
 from fanxiang.loans.workflow import (
     ACTION_LABELS,
     APPLICANT_SIDE,
@@ -502,21 +502,9 @@ QUEUE_ROLES = {COUNTY, GUARANTEE, BANK, CLERK}
 
 def _workday_counter(today: dt.date, dues: list[dt.date]):
     """Working days between today and each deadline, with one query for the calendar exceptions."""
-    from fanxiang.loans.calendar import is_workday
+    from fanxiang.loans.calendar import workday_counter
 
-    if not dues:
-        return lambda due: 0
-    lo, hi = min([today, *dues]), max([today, *dues])
-    exceptions = dict(Holiday.objects.filter(date__gte=lo, date__lte=hi).values_list("date", "is_workday"))
-
-    def count(start: dt.date, end: dt.date) -> int:
-        return sum(
-            1
-            for i in range(1, (end - start).days + 1)
-            if is_workday(start + dt.timedelta(days=i), exceptions)
-        )
-
-    return count
+    return workday_counter([today, *dues] if dues else [])
 
 
 class QueueView(LoginRequiredMixin, View):

@@ -48,7 +48,7 @@ from fanxiang.loans.forms_work import (
     SettlementForm,
     apply_service_error,
 )
-from fanxiang.loans.models import Holiday, LoanPolicy, LprRate, Repayment, SubsidyBatch
+from fanxiang.loans.models import LoanPolicy, LprRate, Repayment, SubsidyBatch
 
 BANK_ROLES = ("bank_officer", "city_admin")
 ADMIN_ROLES = ("city_admin",)
@@ -668,7 +668,7 @@ def _display(policy: LoanPolicy, name: str) -> str:
 
 class PolicyDetailView(SettingsMixin, View):
     def get(self, request, pk: int):
-        policy = LoanPolicy.objects.filter(pk=pk).first()
+        policy = sel.policy_by_pk(pk)
         if policy is None:
             raise Http404
         groups = []
@@ -702,7 +702,7 @@ class PolicyCreateView(SettingsMixin, View):
     def source_policy(self, request) -> LoanPolicy | None:
         pk = request.GET.get("from") or request.POST.get("copied_from")
         if pk and str(pk).isdigit():
-            return LoanPolicy.objects.filter(pk=int(pk)).first()
+            return sel.policy_by_pk(pk)
         return policy_services.policy_current()
 
     def render_form(self, request, form, source, status: int = 200):
@@ -769,7 +769,7 @@ class LprEditView(SettingsMixin, View):
     template_name = "loans/settings_lpr_form.html"
 
     def get_rate(self, pk: int) -> LprRate:
-        rate = LprRate.objects.filter(pk=pk).first()
+        rate = sel.lpr_by_pk(pk)
         if rate is None:
             raise Http404
         return rate
@@ -854,7 +854,7 @@ class HolidayDeleteView(SettingsMixin, View):
     """Remove a calendar exception; with HTMX the row is removed in place."""
 
     def post(self, request, pk: int):
-        holiday = Holiday.objects.filter(pk=pk).first()
+        holiday = sel.holiday_by_pk(pk)
         if holiday is None:
             raise Http404
         year = holiday.date.year
