@@ -19,10 +19,12 @@ from ninja.pagination import PaginationBase
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from fanxiang.core.counting import count_rows
 from fanxiang.core.errors import DomainError, InvalidInput
+from fanxiang.core.schema import CODES as SCHEMA_ERROR_CODES
+from fanxiang.core.schema import refuse_booleans
 
 logger = logging.getLogger("fanxiang.api")
 
@@ -64,11 +66,60 @@ class InputSchema(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # Numbers are strict in every input schema: ``false`` is not 0 (``number.not_boolean``).
+        return refuse_booleans(cls.model_fields[info.field_name].annotation, value)
+
 
 class ErrorOut(Schema):
     code: str
     message: str
     errors: dict[str, list[str]] = {}
+
+
+# The error statuses any operation can answer (request.malformed, auth, scope, not found, bad input, rate
+# limit), documented on every operation with the shared error body; 409 on the writing methods only.
+COMMON_ERROR_RESPONSES = {
+    400: "请求格式有误（如无法解析的请求体）",
+    401: "未登录、令牌无效或已过期",
+    403: "无权执行此操作",
+    404: "记录不存在或无权访问",
+    409: "与当前状态冲突（如重复、状态不允许）",
+    422: "请求数据有误（字段校验失败，见 errors 与 details.items）",
+    429: "请求过于频繁，请稍后再试",
+}
+WRITE_ONLY_ERRORS = {409}
+
+
+def document_error_responses(schema: dict) -> dict:
+    """Add the shared error responses to every operation of an OpenAPI document (in place)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorOut" not in components:
+        components["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            declared = {str(code) for code in responses}
+            for status, description in COMMON_ERROR_RESPONSES.items():
+                if str(status) in declared or (
+                    status in WRITE_ONLY_ERRORS and method.lower() in ("get", "head")
+                ):
+                    continue
+                responses[status] = {"description": description, "content": content}
+    return schema
+
+
+class FanxiangAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document lists, on every operation, the error statuses it can answer."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_error_responses(schema)
 
 
 def staff_auth(request: HttpRequest) -> Any:
@@ -87,6 +138,24 @@ def _loc_to_field(loc: list[Any]) -> str:
     return ".".join(parts) or "__all__"
 
 
+def invalid_request(pydantic_errors: list[Any]) -> InvalidInput:
+    """A request that fails its schema: 422 ``request.invalid`` with every field's reason, each item's code
+    in ``details.items``. When every error is one of the shared field types' own (``money.float_not_allowed``,
+    ``number.not_boolean``, ``choice.invalid`` …) and they agree, that code is the error's code."""
+    errors: dict[str, list[str]] = {}
+    items = []
+    for err in pydantic_errors:
+        field = _loc_to_field(list(err.get("loc", [])))
+        message = str(err.get("msg", ""))
+        errors.setdefault(field, []).append(message)
+        items.append({"field": field, "code": str(err.get("type", "request.invalid")), "message": message})
+    codes = {item["code"] for item in items}
+    code = next(iter(codes)) if len(codes) == 1 else ""
+    if code not in SCHEMA_ERROR_CODES:
+        code = "request.invalid"
+    return InvalidInput(code, "请求数据格式有误，请检查标出的字段。", errors=errors, details={"items": items})
+
+
 TOKEN_ERROR_MESSAGES = {
     "auth.token_invalid": "访问令牌无效，请重新获取令牌。",
     "auth.token_expired": "访问令牌已过期，请重新获取令牌。",
@@ -102,15 +171,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError):
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors:
-            errors.setdefault(_loc_to_field(list(err.get("loc", []))), []).append(str(err.get("msg", "")))
-        body = {
-            "code": "request.invalid",
-            "message": "请求数据格式有误，请检查标出的字段。",
-            "errors": errors,
-        }
-        return api.create_response(request, body, status=422)
+        return api.create_response(request, invalid_request(exc.errors).as_dict(), status=422)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError):

@@ -8,9 +8,10 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
+from fanxiang.core.schema import choice
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.credit import selectors, services
-from fanxiang.credit.models import CreditEntry, Recommender
+from fanxiang.credit.models import CreditEntry, CreditEvent, Recommender, RecommenderKind
 
 router = Router(tags=["诚信台账与信用推荐"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -58,7 +59,7 @@ class EntryOut(Schema):
 class LedgerFilterIn(Schema):
     entrepreneur: int | None = None
     business: int | None = None
-    event: str | None = None
+    event: choice(CreditEvent, blank=True) | None = None
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
     region: str | None = None
@@ -237,7 +238,7 @@ class RecommenderOut(Schema):
 
 
 class RecommenderIn(InputSchema):
-    kind: str
+    kind: choice(RecommenderKind, enforce=False)
     name: str
     region: str
     valid_from: IsoDate
@@ -247,7 +248,7 @@ class RecommenderIn(InputSchema):
 
 
 class RecommenderPatch(InputSchema):
-    kind: str | None = None
+    kind: choice(RecommenderKind, enforce=False) | None = None
     name: str | None = None
     region: str | None = None
     valid_from: IsoDate | None = None
@@ -257,7 +258,7 @@ class RecommenderPatch(InputSchema):
 
 
 class RecommenderFilterIn(Schema):
-    kind: str | None = None
+    kind: choice(RecommenderKind, blank=True) | None = None
     region: str | None = None
     valid_on: IsoDate | None = None
     q: str | None = None

@@ -6,8 +6,10 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import NotFound
+from fanxiang.core.schema import choice
 from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
+from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry, RecordStatus
 from fanxiang.entrepreneurs.filtersets import BusinessFilter, EntrepreneurFilter
 from fanxiang.entrepreneurs.models import Business, DuplicateCandidate, Entrepreneur, TransferRequest
 from fanxiang.regions.selectors import region_by_code
@@ -109,14 +111,14 @@ class EntrepreneurOut(Schema):
 class EntrepreneurFilterIn(Schema):
     q: str | None = None
     region: str | None = None
-    category: str | None = None
+    category: choice(Category, blank=True, enforce=False) | None = None
     priority_group: str | None = None
-    industry: str | None = None
-    business_kind: str | None = None
+    industry: choice(Industry, blank=True, enforce=False) | None = None
+    business_kind: choice(BusinessKind, blank=True, enforce=False) | None = None
     business: str | None = None
     started_from: IsoDate | None = None
     started_to: IsoDate | None = None
-    status: str | None = None
+    status: choice(RecordStatus, blank=True, enforce=False) | None = None
     ordering: str | None = None
 
 
@@ -136,7 +138,7 @@ class EntrepreneurIn(InputSchema):
     name: str
     id_number: str
     region: str
-    category: str
+    category: choice(Category)
     mobile: str | None = None
     hukou_region: str | None = None
     return_date: str | None = None
@@ -144,7 +146,7 @@ class EntrepreneurIn(InputSchema):
     worked_province: str | None = None
     worked_city: str | None = None
     worked_months: int | None = None
-    education: str | None = None
+    education: choice(Education, blank=True) | None = None
     skills: str | None = None
     priority_groups: list[str] = []
     notes: str | None = None
@@ -154,7 +156,7 @@ class EntrepreneurPatch(InputSchema):
     name: str | None = None
     id_number: str | None = None
     region: str | None = None
-    category: str | None = None
+    category: choice(Category) | None = None
     mobile: str | None = None
     hukou_region: str | None = None
     return_date: str | None = None
@@ -162,7 +164,7 @@ class EntrepreneurPatch(InputSchema):
     worked_province: str | None = None
     worked_city: str | None = None
     worked_months: int | None = None
-    education: str | None = None
+    education: choice(Education, blank=True) | None = None
     skills: str | None = None
     priority_groups: list[str] | None = None
     notes: str | None = None
@@ -409,12 +411,12 @@ class BusinessOut(Schema):
 class BusinessFilterIn(Schema):
     q: str | None = None
     region: str | None = None
-    kind: str | None = None
-    industry: str | None = None
+    kind: choice(BusinessKind, blank=True, enforce=False) | None = None
+    industry: choice(Industry, blank=True, enforce=False) | None = None
     tag: str | None = None
     started_from: IsoDate | None = None
     started_to: IsoDate | None = None
-    status: str | None = None
+    status: choice(RecordStatus, blank=True, enforce=False) | None = None
 
 
 @business_router.get("/", response={200: list[BusinessOut], 422: ErrorOut}, summary="经营主体列表")
@@ -425,9 +427,9 @@ def business_list(request, filters: Query[BusinessFilterIn]):
 
 
 class BusinessIn(InputSchema):
-    kind: str
+    kind: choice(BusinessKind)
     name: str
-    industry: str
+    industry: choice(Industry)
     region: str
     founders: list[int]
     credit_code: str | None = None
@@ -443,9 +445,9 @@ class BusinessIn(InputSchema):
 
 
 class BusinessPatch(InputSchema):
-    kind: str | None = None
+    kind: choice(BusinessKind) | None = None
     name: str | None = None
-    industry: str | None = None
+    industry: choice(Industry) | None = None
     region: str | None = None
     founders: list[int] | None = None
     credit_code: str | None = None

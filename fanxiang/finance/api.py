@@ -10,9 +10,11 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import NotFound
+from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import VIEW, get_for_user
+from fanxiang.entrepreneurs.choices import BusinessKind, Category
 from fanxiang.finance import selectors, services
-from fanxiang.finance.choices import Collateral
+from fanxiang.finance.choices import Collateral, ProductStatus
 from fanxiang.finance.filtersets import ProductFilter
 from fanxiang.finance.models import FinancialProduct
 
@@ -94,8 +96,8 @@ class ProductOut(Schema):
 class ProductFilterIn(Schema):
     q: str | None = None
     bank: int | None = None
-    collateral: str | None = None
-    status: str | None = None
+    collateral: choice(Collateral, blank=True, enforce=False) | None = None
+    status: choice(ProductStatus, blank=True, enforce=False) | None = None
     current: bool | None = None
 
 
@@ -103,19 +105,19 @@ class ProductIn(InputSchema):
     bank: int | None = None
     name: str
     description: str = ""
-    amount_min: Decimal
-    amount_max: Decimal
+    amount_min: Money
+    amount_max: Money
     term_months_min: int
     term_months_max: int
-    rate_min: Decimal
-    rate_max: Decimal
-    collateral: list[str]
-    target_entity_kinds: list[str] = []
-    target_categories: list[str] = []
+    rate_min: Money
+    rate_max: Money
+    collateral: list[choice(Collateral, enforce=False)]
+    target_entity_kinds: list[choice(BusinessKind, enforce=False)] = []
+    target_categories: list[choice(Category, enforce=False)] = []
     regions_served: list[str] = []
     valid_from: IsoDate
     valid_to: IsoDate | None = None
-    status: str = "active"
+    status: choice(ProductStatus) = "active"
     contact: str = ""
 
 
@@ -123,19 +125,19 @@ class ProductPatch(InputSchema):
     bank: int | None = None
     name: str | None = None
     description: str | None = None
-    amount_min: Decimal | None = None
-    amount_max: Decimal | None = None
+    amount_min: Money | None = None
+    amount_max: Money | None = None
     term_months_min: int | None = None
     term_months_max: int | None = None
-    rate_min: Decimal | None = None
-    rate_max: Decimal | None = None
-    collateral: list[str] | None = None
-    target_entity_kinds: list[str] | None = None
-    target_categories: list[str] | None = None
+    rate_min: Money | None = None
+    rate_max: Money | None = None
+    collateral: list[choice(Collateral, enforce=False)] | None = None
+    target_entity_kinds: list[choice(BusinessKind, enforce=False)] | None = None
+    target_categories: list[choice(Category, enforce=False)] | None = None
     regions_served: list[str] | None = None
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
-    status: str | None = None
+    status: choice(ProductStatus) | None = None
     contact: str | None = None
 
 

@@ -5,21 +5,23 @@ from ninja import Router, Schema
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
 from fanxiang.core.errors import InvalidInput, NotFound
+from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
 from fanxiang.loans import eligibility
+from fanxiang.loans.choices import BorrowerCategory, BorrowerType
 
 router = Router(tags=["创业担保贷款"])
 
 
 class EligibilityIn(InputSchema):
-    borrower_type: str
+    borrower_type: choice(BorrowerType)
     entrepreneur: int
-    amount: Decimal
+    amount: Money
     term_months: int
     partners: list[int] = []
     business: int | None = None
-    borrower_categories: list[str] | None = None
+    borrower_categories: list[choice(BorrowerCategory)] | None = None
     staff_count: int | None = None
     new_eligible_hires: int | None = None
     declared_other_debts: bool = False

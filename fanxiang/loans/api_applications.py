@@ -17,10 +17,25 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fanxiang.core import audit
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
-from fanxiang.core.errors import DomainError, InvalidInput, NotFound
+from fanxiang.core.api import (
+    ErrorOut,
+    InputSchema,
+    IsoDate,
+    PageNumberPagination,
+    apply_filterset,
+    invalid_request,
+)
+from fanxiang.core.errors import DomainError, NotFound
+from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.loans import selectors, services
+from fanxiang.loans.choices import (
+    AppStatus,
+    BorrowerCategory,
+    BorrowerType,
+    CounterGuarantee,
+    RepaymentMethod,
+)
 from fanxiang.loans.filtersets import LoanApplicationFilter
 from fanxiang.loans.models import LoanApplication
 from fanxiang.loans.workflow import ACTION_LABELS, allowed_actions, status_label, waiting_roles
@@ -253,9 +268,9 @@ def _get(request, app_id: int) -> LoanApplication:
 
 class ApplicationFilterIn(Schema):
     q: str | None = None
-    status: str | None = None
+    status: choice(AppStatus, blank=True, enforce=False) | None = None
     region: str | None = None
-    borrower_type: str | None = None
+    borrower_type: choice(BorrowerType, blank=True, enforce=False) | None = None
     bank: int | None = None
     guarantee_org: int | None = None
     priority: bool | None = None
@@ -278,39 +293,39 @@ def application_list(request, filters: Query[ApplicationFilterIn]):
 
 class ApplicationIn(InputSchema):
     entrepreneur: int
-    borrower_type: str
-    amount: Decimal
+    borrower_type: choice(BorrowerType, enforce=False)
+    amount: Money
     term_months: int
     purpose: str = ""
     business: int | None = None
     partners: list[int] = []
-    borrower_categories: list[str] | None = None
+    borrower_categories: list[choice(BorrowerCategory, enforce=False)] | None = None
     staff_count: int | None = None
     new_eligible_hires: int | None = None
     declared_other_debts: bool = False
     epidemic_affected: bool = False
     bank: int | None = None
     guarantee_org: int | None = None
-    counter_guarantee: str = ""
+    counter_guarantee: choice(CounterGuarantee, blank=True, enforce=False) = ""
     counter_guarantee_detail: str = ""
     recommender: int | None = None
 
 
 class ApplicationPatch(InputSchema):
-    borrower_type: str | None = None
-    amount: Decimal | None = None
+    borrower_type: choice(BorrowerType, enforce=False) | None = None
+    amount: Money | None = None
     term_months: int | None = None
     purpose: str | None = None
     business: int | None = None
     partners: list[int] | None = None
-    borrower_categories: list[str] | None = None
+    borrower_categories: list[choice(BorrowerCategory, enforce=False)] | None = None
     staff_count: int | None = None
     new_eligible_hires: int | None = None
     declared_other_debts: bool | None = None
     epidemic_affected: bool | None = None
     bank: int | None = None
     guarantee_org: int | None = None
-    counter_guarantee: str | None = None
+    counter_guarantee: choice(CounterGuarantee, blank=True, enforce=False) | None = None
     counter_guarantee_detail: str | None = None
     recommender: int | None = None
 
@@ -394,22 +409,22 @@ class OverrideIn(InputSchema):
 
 
 class BankApproveIn(InputSchema):
-    annual_rate: Decimal
-    approved_amount: Decimal | None = None
+    annual_rate: Money
+    approved_amount: Money | None = None
     note: str = ""
 
 
 class ContractIn(InputSchema):
     contract_date: IsoDate | None = None
-    annual_rate: Decimal | None = None
-    repayment_method: str | None = None
+    annual_rate: Money | None = None
+    repayment_method: choice(RepaymentMethod) | None = None
     note: str = ""
 
 
 class DisburseIn(InputSchema):
-    amount: Decimal
+    amount: Money
     date: IsoDate
-    annual_rate: Decimal | None = None
+    annual_rate: Money | None = None
     note: str = ""
 
 
@@ -461,11 +476,7 @@ def _optional_body(request, schema: type[InputSchema]):
     try:
         return schema.model_validate(data if data is not None else {})
     except pydantic.ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err.get("loc", ())) or "__all__"
-            errors.setdefault(field, []).append(str(err.get("msg", "")))
-        raise InvalidInput("request.invalid", "请求数据格式有误，请检查标出的字段。", errors=errors)
+        raise invalid_request(exc.errors()) from None
 
 
 @_action_route("submit", "提交申请（完整性与资格检查）", NoteIn)

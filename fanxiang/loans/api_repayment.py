@@ -16,6 +16,7 @@ from fanxiang.core import audit
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput, NotFound
 from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from fanxiang.core.schema import Money
 from fanxiang.core.scope import EXPORT, VIEW, get_for_user
 from fanxiang.loans import repayment as svc
 from fanxiang.loans import repayment_import, subsidy
@@ -273,7 +274,7 @@ def loan_subsidy(request, loan_id: int):
 
 class RepaymentIn(InputSchema):
     date: IsoDate
-    amount: Decimal
+    amount: Money
     reference: str = ""
     note: str = ""
 
@@ -364,15 +365,15 @@ def loan_payoff(request, loan_id: int, date: IsoDate):
 
 class SettlementIn(InputSchema):
     date: IsoDate
-    amount: Decimal | None = None
+    amount: Money | None = None
     reference: str = ""
     note: str = ""
 
 
 class PrepaymentIn(InputSchema):
     date: IsoDate
-    principal: Decimal
-    amount: Decimal | None = None
+    principal: Money
+    amount: Money | None = None
     reference: str = ""
     note: str = ""
 
@@ -549,7 +550,7 @@ class CompensateIn(InputSchema):
 
 class RecoverIn(InputSchema):
     date: IsoDate
-    amount: Decimal
+    amount: Money
     note: str = ""
 
 

@@ -2,7 +2,6 @@
 import and its template, totals by region, benefit type and month."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -12,6 +11,7 @@ from ninja.pagination import paginate
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import Forbidden, InvalidInput
 from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from fanxiang.core.schema import Money
 from fanxiang.core.scope import ADD, VIEW, get_for_user, resolve
 from fanxiang.policies import grants
 from fanxiang.policies.models import BenefitGrant
@@ -138,7 +138,7 @@ class GrantIn(InputSchema):
     name: str | None = None
     business: int | None = None
     credit_code: str | None = None
-    amount: Decimal
+    amount: Money
     granted_on: IsoDate
     granting_org: int | None = None
     granting_unit_name: str = ""

@@ -9,10 +9,17 @@ from pydantic import StrictInt
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import Forbidden, InvalidInput, NotFound
+from fanxiang.core.schema import choice
 from fanxiang.core.scope import VIEW
 from fanxiang.policies import selectors, services
 from fanxiang.policies.facts import declared_facts, parse_declared
-from fanxiang.policies.models import PolicyDocument, PolicyRuleVersion
+from fanxiang.policies.models import (
+    BenefitType,
+    DocumentLevel,
+    DocumentStatus,
+    PolicyDocument,
+    PolicyRuleVersion,
+)
 from fanxiang.policies.rules import catalogue as field_catalogue
 from fanxiang.policies.rules import compile_rule, load_lookups
 
@@ -183,9 +190,9 @@ class DocumentDetailOut(PolicyDocumentOut):
 
 class DocumentFilterIn(Schema):
     q: str | None = None
-    level: str | None = None
-    status: str | None = None
-    benefit_type: str | None = None
+    level: choice(DocumentLevel, blank=True) | None = None
+    status: choice(DocumentStatus, blank=True) | None = None
+    benefit_type: choice(BenefitType, blank=True) | None = None
     in_force_on: IsoDate | None = None
 
 

@@ -23,16 +23,29 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, staff_auth
 from fanxiang.core.errors import NotFound
+from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import CHANGE
+from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.loans import services as loans
+from fanxiang.loans.choices import BorrowerCategory, CounterGuarantee
 from fanxiang.loans.models import LoanApplication
 from fanxiang.loans.workflow import ACTION_LABELS, ROLE_LABELS, status_label
 from fanxiang.notifications.selectors import inbox_for_person
 from fanxiang.notifications.services import notification_mark_read
 from fanxiang.portal import progress, selectors, services
 from fanxiang.portal.auth import portal_auth
-from fanxiang.portal.models import EditRequest, PortalAccount, Registration
+from fanxiang.portal.models import EditKind, EditRequest, PortalAccount, Registration
+
+# Coded fields (annotations are strings here, so the types are named once). Loan fields are checked by the
+# loan service, which reports every field at once with its own codes.
+BusinessKindCode = choice(BusinessKind)
+IndustryCode = choice(Industry)
+CategoryCode = choice(Category)
+EducationCode = choice(Education, blank=True)
+EditKindCode = choice(EditKind)
+CounterGuaranteeCode = choice(CounterGuarantee, blank=True, enforce=False)
+BorrowerCategoryCode = choice(BorrowerCategory, enforce=False)
 
 router = Router(tags=["创业者门户"])
 review_router = Router(tags=["创业者门户·县区审核"], auth=staff_auth)
@@ -242,9 +255,9 @@ def bind(request, payload: BindIn):
 
 class BusinessFactsIn(InputSchema):
     name: str | None = None
-    kind: str | None = None
+    kind: BusinessKindCode | None = None
     credit_code: str | None = None
-    industry: str | None = None
+    industry: IndustryCode | None = None
     region: str | None = None
     address: str | None = None
     employees: int | None = None
@@ -257,13 +270,13 @@ class RegistrationIn(InputSchema):
     name: str
     id_number: str
     region: str
-    category: str
+    category: CategoryCode
     return_date: str | None = None
     started_on: str | None = None
     worked_province: str | None = None
     worked_city: str | None = None
     worked_months: int | None = None
-    education: str | None = None
+    education: EducationCode | None = None
     skills: str | None = None
     priority_groups: list[str] = []
     hukou_region: str | None = None
@@ -352,7 +365,7 @@ def business_list(request):
 
 
 class EditIn(InputSchema):
-    kind: str
+    kind: EditKindCode
     changes: dict[str, Any]
     business: int | None = None
     note: str = ""
@@ -548,27 +561,27 @@ def app_out(app: LoanApplication) -> dict:
 
 
 class AppIn(InputSchema):
-    amount: Decimal
+    amount: Money
     term_months: int
     purpose: str = ""
     bank: int | None = None
-    counter_guarantee: str = ""
+    counter_guarantee: CounterGuaranteeCode = ""
     counter_guarantee_detail: str = ""
     recommender: int | None = None
-    borrower_categories: list[str] | None = None
+    borrower_categories: list[BorrowerCategoryCode] | None = None
     epidemic_affected: bool = False
     declared_other_debts: bool = False
 
 
 class AppPatchIn(InputSchema):
-    amount: Decimal | None = None
+    amount: Money | None = None
     term_months: int | None = None
     purpose: str | None = None
     bank: int | None = None
-    counter_guarantee: str | None = None
+    counter_guarantee: CounterGuaranteeCode | None = None
     counter_guarantee_detail: str | None = None
     recommender: int | None = None
-    borrower_categories: list[str] | None = None
+    borrower_categories: list[BorrowerCategoryCode] | None = None
     epidemic_affected: bool | None = None
     declared_other_debts: bool | None = None
 

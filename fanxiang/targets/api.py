@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
+from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.regions.selectors import region_by_code
 from fanxiang.targets import selectors, services
@@ -103,14 +104,14 @@ def target_detail(request, target_id: int):
 
 class BreakdownItem(InputSchema):
     region: str
-    value: Decimal
+    value: Money
 
 
 class TargetIn(InputSchema):
     year: int
-    indicator: Indicator
+    indicator: choice(Indicator)
     region: str
-    value: Decimal
+    value: Money
     source: str = ""
     breakdown: list[BreakdownItem] | None = None
 

@@ -83,7 +83,9 @@ def test_documents_search_number_title_and_text(api, library):
     items = client.get(f"/api/v1/policies/documents/{doc.pk}/items").json()
     assert [i["title"] for i in items] == ["年龄条款", "一次性"]
     assert client.get("/api/v1/policies/documents/999999").status_code == 404
-    assert client.get("/api/v1/policies/documents/", {"level": "planet"}).status_code == 200
+    # The document lists the levels; one outside them is refused rather than silently matching nothing.
+    unknown = client.get("/api/v1/policies/documents/", {"level": "planet"})
+    assert unknown.status_code == 422 and unknown.json()["code"] == "choice.invalid"
 
 
 def test_documents_need_a_login(library):
