@@ -144,6 +144,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_LOCKOUT_CALLABLE = "fanxiang.accounts.views.lockout_response"
 AXES_VERBOSE = False
+# Failures from an address the user signed in from successfully in the last N days count on their own, so
+# an outsider cannot lock the holder out from their usual address (fanxiang/accounts/lockout.py).
+AXES_HANDLER = "fanxiang.accounts.lockout.TrustedAddressAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "fanxiang.accounts.throttle.client_address"
+FANXIANG_TRUSTED_ADDRESS_DAYS = env_int("FANXIANG_TRUSTED_ADDRESS_DAYS", 30)
+# Per-address limit on staff sign-in attempts (login page, API token): "N/M" = N per M seconds; successful
+# sign-ins give their slot back; 0/… switches it off (fanxiang/accounts/throttle.py).
+FANXIANG_LOGIN_RATE = env("FANXIANG_LOGIN_RATE", "20/60")
 
 # Sessions: database backed (stateless web processes), 30 minutes idle timeout.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

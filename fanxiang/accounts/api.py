@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from fanxiang.accounts import selectors, services
+from fanxiang.accounts import selectors, services, throttle
 from fanxiang.accounts.models import Organization, OrganizationKind, RoleAssignment
 from fanxiang.accounts.roles import Role
 from fanxiang.core import audit
@@ -32,14 +32,24 @@ class TokenOut(Schema):
 
 
 @auth_router.post(
-    "/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None, summary="获取访问令牌"
+    "/token",
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    auth=None,
+    summary="获取访问令牌",
+    description="429: `auth.locked_out` (the username is locked after repeated failures) or "
+    "`auth.rate_limited` (too many attempts from this address; `Retry-After` says when to try again).",
 )
 def token_create(request, payload: TokenIn):
+    try:
+        attempt = throttle.attempt_begin(request)
+    except throttle.LoginRateLimited as exc:
+        return throttle.rate_limited_json(exc)
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         raise TooManyRequests("auth.locked_out", "连续登录失败次数过多，账户已锁定15分钟。")
     if user is None:
         raise Unauthorized("auth.invalid_credentials", "用户名或密码错误。连续失败5次将锁定15分钟。")
+    attempt.succeeded()
     key, expires_at = services.token_issue(user=user, request=request)
     return {"token": key, "expires_at": expires_at, "must_change_password": user.must_change_password}
 
@@ -114,18 +124,34 @@ class PasswordIn(InputSchema):
     new_password: str
 
 
-class Done(Schema):
+class PasswordChanged(Schema):
     ok: bool
+    token: str | None = None
+    expires_at: datetime | None = None
 
 
-@me_router.post("/password", response={200: Done, 422: ErrorOut}, summary="修改密码")
+@me_router.post(
+    "/password",
+    response={200: PasswordChanged, 422: ErrorOut},
+    summary="修改密码",
+    description="Revokes every API token of the user (also the one used here) and ends their sessions. "
+    "Called with a token, the answer carries a fresh `token`; called from a browser session, that session "
+    "stays signed in.",
+)
 def me_password(request, payload: PasswordIn):
+    user = request.user
     services.password_change(
-        user=request.user,
+        user=user,
         old_password=payload.old_password,
         new_password=payload.new_password,
         request=request,
     )
+    if getattr(request, "auth_via_token", False):
+        key, expires_at = services.token_issue(user=user, request=request)
+        return {"ok": True, "token": key, "expires_at": expires_at}
+    from django.contrib.auth import update_session_auth_hash
+
+    update_session_auth_hash(request, user)
     return {"ok": True}
 
 

@@ -17,7 +17,7 @@ class AccountsConfig(AppConfig):
         from fanxiang.core.audit import track
 
         scope.install_resolver(resolve_scope)
-        track(User, exclude_fields=["password", "last_login"])
+        track(User, exclude_fields=["password", "last_login", "session_epoch"])
         track(RoleAssignment)
         track(Organization)
         register_nav(

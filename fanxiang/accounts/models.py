@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.accounts.roles import Role
@@ -56,6 +58,9 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
     locked_reason = models.CharField(_("锁定原因"), max_length=200, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Bumped to sign the user out of every session (see get_session_auth_hash and
+    # services.credentials_revoke): a lock, a role removal, an admin's password reset.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -66,6 +71,39 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.real_name}（{self.username}）" if self.real_name else self.username
+
+    def save(self, *args, **kwargs):
+        # The session epoch is only ever raised by a queryset update (services.credentials_revoke): a save
+        # of an instance loaded before that must not write the old epoch back and revive the sessions.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "session_epoch"
+            ]
+        super().save(*args, **kwargs)
+
+    def get_session_auth_hash(self) -> str:
+        """Django keeps a session only while this hash is unchanged. It covers the password (Django's own
+        rule) and the session epoch, so bumping the epoch ends every session of the user on its next
+        request, whatever the session backend. Epoch 0 keeps Django's hash (no one is signed out when this
+        is deployed)."""
+        if not self.session_epoch:
+            return super().get_session_auth_hash()
+        return self._epoch_session_hash(None)
+
+    def get_session_auth_fallback_hash(self):
+        if not self.session_epoch:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._epoch_session_hash(secret)
+
+    def _epoch_session_hash(self, secret: str | None) -> str:
+        return salted_hmac(
+            "fanxiang.accounts.User.get_session_auth_hash",
+            f"{self.password}\x00{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:
@@ -151,3 +189,23 @@ class ApiToken(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class TrustedAddress(models.Model):
+    """An address the user recently signed in from successfully (web login or API token). The failed-login
+    lockout by username does not apply there: an outsider can lock the username for everyone else, but
+    the holder at their usual address still gets in with the right password (failures *from* the trusted
+    address still lock it). See :mod:`fanxiang.accounts.lockout`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trusted_addresses")
+    address = models.GenericIPAddressField()
+    first_success_at = models.DateTimeField(auto_now_add=True)
+    last_success_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("常用登录地址")
+        verbose_name_plural = _("常用登录地址")
+        constraints = [models.UniqueConstraint(fields=["user", "address"], name="uniq_trusted_address")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.address}"

@@ -12,10 +12,13 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from fanxiang.accounts.models import ApiToken, Organization, RoleAssignment, User, hash_token
+from fanxiang.accounts.lockout import trust_record
+from fanxiang.accounts.models import ApiToken, Organization, RoleAssignment, TrustedAddress, User, hash_token
 from fanxiang.accounts.roles import Role
+from fanxiang.accounts.throttle import client_address
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, DELETE, ensure_in_scope
@@ -35,6 +38,30 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
         raise InvalidInput(
             "accounts.password_policy", "密码不符合安全要求。", errors={field: list(exc.messages)}
         )
+
+
+@transaction.atomic
+def credentials_revoke(
+    *, user: User, reason: str, actor: User | None = None, request: Any = None, record: bool = True
+) -> int:
+    """Revoke every API token of ``user`` and end all their sessions (the session epoch, see
+    ``User.get_session_auth_hash``). Called on a password change or reset, a lock or failed-login lockout,
+    and a role removal. A caller that keeps the changer's own session calls ``update_session_auth_hash``
+    afterwards. Returns the number of tokens revoked; with ``record=False`` the caller puts it in its own
+    audit event."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.session_epoch = User.objects.values_list("session_epoch", flat=True).get(pk=user.pk)
+    if not record:
+        return revoked
+    audit.record_event(
+        event=audit.EVENT_SECURITY,
+        actor=actor,
+        obj=user,
+        request=request,
+        data={"what": "credentials_revoked", "reason": reason, "tokens": revoked},
+    )
+    return revoked
 
 
 @audit.audited
@@ -112,7 +139,11 @@ def role_assign(*, actor: User, user: User, role: str, region: Region) -> RoleAs
 def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
     _require_user_admin(actor)
     ensure_in_scope(actor, assignment, DELETE)
+    user = assignment.user
     assignment.delete()
+    user._fx_assignments = None
+    # What the tokens and sessions were issued for has changed: sign the user in again.
+    credentials_revoke(user=user, reason="role_revoked", actor=actor)
 
 
 @audit.audited
@@ -125,13 +156,23 @@ def password_set_by_admin(*, actor: User, user: User, password: str) -> User:
     user.must_change_password = True
     user.password_changed_at = timezone.now()
     user.save()
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit.record_event(event=audit.EVENT_SECURITY, actor=actor, obj=user, data={"what": "password_reset"})
+    revoked = credentials_revoke(user=user, reason="password_reset", record=False)
+    audit.record_event(
+        event=audit.EVENT_SECURITY,
+        actor=actor,
+        obj=user,
+        data={"what": "password_reset", "tokens_revoked": revoked, "sessions_ended": True},
+    )
+    # The reset may answer a compromised account: its trusted addresses no longer exempt from lockout.
+    TrustedAddress.objects.filter(user=user).delete()
     return user
 
 
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str, request: Any = None) -> User:
+    """The user's own change. Every API token (also the one making the request) is revoked and every
+    session ended; the web page then keeps its own session with ``update_session_auth_hash``, and the API
+    answers with a fresh token."""
     if not user.check_password(old_password):
         raise InvalidInput.field("old_password", "accounts.wrong_password", "原密码不正确。")
     if old_password == new_password:
@@ -141,8 +182,13 @@ def password_change(*, user: User, old_password: str, new_password: str, request
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save()
+    revoked = credentials_revoke(user=user, reason="password_change", record=False)
     audit.record_event(
-        event=audit.EVENT_SECURITY, actor=user, obj=user, request=request, data={"what": "password_change"}
+        event=audit.EVENT_SECURITY,
+        actor=user,
+        obj=user,
+        request=request,
+        data={"what": "password_change", "tokens_revoked": revoked, "sessions_ended": True},
     )
     return user
 
@@ -158,11 +204,49 @@ def user_lock(*, actor: User, user: User, reason: str) -> User:
     user.is_active = False
     user.locked_reason = reason.strip()[:200]
     user.save()
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    # Sessions too: an inactive user's session is refused, but it would come back on unlock.
+    revoked = credentials_revoke(user=user, reason="lock", record=False)
     audit.record_event(
-        event=audit.EVENT_SECURITY, actor=actor, obj=user, data={"what": "lock", "reason": reason}
+        event=audit.EVENT_SECURITY,
+        actor=actor,
+        obj=user,
+        data={"what": "lock", "reason": reason, "tokens_revoked": revoked, "sessions_ended": True},
     )
+    TrustedAddress.objects.filter(user=user).delete()
     return user
+
+
+@transaction.atomic
+def lockout_record(
+    *,
+    username: str,
+    user: User | None,
+    request: Any,
+    address: str | None,
+    trusted_address: bool,
+    until: datetime,
+    failures: int | None = None,
+) -> None:
+    """A failed-login lockout has just locked ``username`` (see :mod:`fanxiang.accounts.lockout`): the audit
+    event, and for an existing account its tokens and sessions revoked."""
+    revoked = credentials_revoke(user=user, reason="lockout", record=False) if user is not None else 0
+    audit.record_event(
+        event=audit.EVENT_SECURITY,
+        obj=user,
+        model=User,
+        object_repr=username,
+        request=request,
+        data={
+            "what": "lockout",
+            "username": username,
+            "address": address,
+            "trusted_address": trusted_address,
+            "failures": failures,
+            "until": until.isoformat(),
+            "tokens_revoked": revoked,
+            "sessions_ended": user is not None,
+        },
+    )
 
 
 @audit.audited
@@ -183,11 +267,13 @@ def token_issue(*, user: User, request: Any = None) -> tuple[str, datetime]:
     key = secrets.token_urlsafe(32)
     expires_at = timezone.now() + settings.API_TOKEN_TTL
     ApiToken.objects.create(
-        user=user, key_hash=hash_token(key), expires_at=expires_at, created_ip=audit.client_ip(request)
+        user=user, key_hash=hash_token(key), expires_at=expires_at, created_ip=client_address(request)
     )
     audit.record_event(
         event=audit.EVENT_LOGIN, actor=user, obj=user, request=request, data={"via": "api_token"}
     )
+    if request is not None:
+        trust_record(user=user, request=request)
     return key, expires_at
 
 

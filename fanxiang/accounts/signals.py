@@ -1,12 +1,21 @@
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from fanxiang.core import audit
+
+# Sent (sender=User) when a failed-login lockout locks an existing account: ``user``, ``address`` (where the
+# failure that locked it came from), ``until`` (when the lock ends unless failures go on). A higher layer
+# (the notifications app) subscribes in its AppConfig.ready(); accounts never imports it.
+account_locked_out = Signal()
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
+    from fanxiang.accounts.lockout import trust_record
+
     audit.record_event(event=audit.EVENT_LOGIN, actor=user, obj=user, request=request, data={"via": "web"})
+    trust_record(user=user, request=request)
 
 
 @receiver(user_logged_out)
@@ -31,3 +40,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         request=request,
         data={"username": username, "locked_out": bool(getattr(request, "axes_locked_out", False))},
     )
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request=None, username=None, **kwargs):
+    from fanxiang.accounts.lockout import on_locked_out as handle
+
+    handle(sender, request=request, username=username, **kwargs)

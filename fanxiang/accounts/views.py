@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fanxiang.accounts import services
+from fanxiang.accounts import services, throttle
 from fanxiang.accounts.forms import (
     LockForm,
     LoginForm,
@@ -48,13 +48,35 @@ def lockout_response(request, credentials=None, *args, **kwargs):
     form = LoginForm(request, initial={"username": request.POST.get("username", "")})
     form.cleaned_data = {}  # unbound: add_error() needs cleaned_data to exist
     form.add_error(None, "连续登录失败次数过多，账户已锁定15分钟，请稍后再试或联系管理员解锁。")
-    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "locked": True, "error_code": "auth.locked_out"},
+        status=429,
+    )
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            attempt = throttle.attempt_begin(request)
+        except throttle.LoginRateLimited as exc:
+            form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+            form.cleaned_data = {}  # unbound: add_error() needs cleaned_data to exist
+            form.add_error(None, exc.message)
+            response = render(
+                request, self.template_name, {"form": form, "error_code": exc.code}, status=exc.status
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            attempt.succeeded()
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

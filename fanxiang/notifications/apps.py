@@ -11,10 +11,13 @@ class NotificationsConfig(AppConfig):
 
         from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role
+        from fanxiang.accounts.signals import account_locked_out
         from fanxiang.core.audit import track
+        from fanxiang.notifications import account_events
         from fanxiang.notifications import models as m
 
         track(m.NotificationTemplate)
+        account_locked_out.connect(account_events.on_account_locked, dispatch_uid="fx-account-locked-notice")
         register_nav(
             NavItem(_("消息通知"), _("我的消息"), "notifications:inbox", roles=tuple(Role.values), order=90)
         )

@@ -200,6 +200,21 @@ EVENTS: dict[str, EventSpec] = {
             "{name}，您申请的{what}变更未获同意，原因：{reason}。",
             sample=(("name", "张三"), ("what", "经营主体信息"), ("reason", "请上传营业执照后再申请")),
         ),
+        EventSpec(
+            "account_locked",
+            "账户因登录失败被锁定",
+            ("name", "username", "address", "until"),
+            "您的账户已被临时锁定",
+            "{name}，您的账户{username}因连续登录失败（最近一次来自{address}）已被临时锁定至{until}。"
+            "在您近期成功登录过的地址，使用正确密码仍可登录；您此前的登录和访问令牌已失效，请重新登录。"
+            "如非本人操作，请尽快修改密码并联系市级管理员。",
+            sample=(
+                ("name", "李四"),
+                ("username", "city_admin"),
+                ("address", "203.0.113.7"),
+                ("until", "2020-05-20 09:30"),
+            ),
+        ),
     )
 }
 

@@ -322,7 +322,11 @@ def test_password_change_via_api(api, demo):
         "/api/v1/me/password", {"old_password": DEMO_PASSWORD, "new_password": GOOD_NEW_PASSWORD}
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"ok": True}
+    body = response.json()
+    assert body["ok"] is True
+    # the token that made the change is revoked; the answer carries a fresh one (issue 10, defect 5)
+    assert client.get("/api/v1/me").json()["code"] == "auth.token_revoked"
+    assert ApiClient(body["token"]).get("/api/v1/me").status_code == 200
     assert api_token(password=GOOD_NEW_PASSWORD).status_code == 200
     assert api_token(password=DEMO_PASSWORD).status_code == 401
 
@@ -432,6 +436,9 @@ def test_api_forced_change_then_works(new_user):
         "/api/v1/me/password", {"old_password": "Initial#2020fx", "new_password": GOOD_NEW_PASSWORD}
     )
     assert changed.status_code == 200, changed.content
+    # the old token is revoked with the change; the fresh one in the answer works (issue 10, defect 5)
+    assert client.get("/api/v1/targets/").status_code == 401
+    client = ApiClient(changed.json()["token"])
     assert client.get("/api/v1/targets/").status_code == 200
     assert client.get("/api/v1/me").json()["must_change_password"] is False
 
