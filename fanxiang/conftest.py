@@ -12,18 +12,59 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_PASSWORD = "Demo@2020fx"
 
 
+def _load_fixture_data() -> None:
+    """Reference data, then the demo organizations and users: once per test database."""
+    from fanxiang.demo.services import load_demo_data, load_reference_data
+
+    load_reference_data()
+    load_demo_data()
+
+
+def _fixture_data_present() -> bool:
+    """One query: the last demo user exists only once reference and demo data are both loaded."""
+    from fanxiang.accounts.models import User
+    from fanxiang.demo.services import DEMO_USERS
+
+    return User.objects.filter(username=DEMO_USERS[-1][0]).exists()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    """Each test database (one per xdist worker) gets reference and demo data once; every
+    non-transactional test runs in a transaction rolled back at its end, which restores them."""
     dj_settings.PASSWORD_HASHERS = FAST_HASHERS
-    from fanxiang.demo.services import load_reference_data
-
     with django_db_blocker.unblock():
-        load_reference_data()
+        _load_fixture_data()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test flushes the database in its teardown: reload the data right after,
+    committed, so the tests that follow find it (a reload inside their rolled-back transaction
+    would be repeated by every one of them). The cache (lockout and throttle counters, counts
+    keyed by user) is not flushed with the tables, so it is cleared too."""
+    result = yield
+    if nextitem is not None and _is_transactional(item):
+        from django.core.cache import cache
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            cache.clear()
+            if not _fixture_data_present():
+                _load_fixture_data()
+    return result
 
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Reference data survives transactional tests' flush: reload it when it is gone."""
+    """Safety net: reference and demo data are there before any database test (one query)."""
     dj_settings.PASSWORD_HASHERS = FAST_HASHERS
     if not (
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
@@ -34,20 +75,18 @@ def _reference_data(request):
         if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
         else "db"
     )
-    from fanxiang.demo.services import load_reference_data
-    from fanxiang.regions.models import Region
-
-    if not Region.objects.filter(code="411600").exists():
-        load_reference_data()
+    if not _fixture_data_present():
+        _load_fixture_data()
 
 
 @pytest.fixture
 def demo(db):
-    """The demo organizations and users of `make run` (password Demo@2020fx), by username."""
-    from fanxiang.accounts.models import User
-    from fanxiang.demo.services import load_demo_data
+    """The demo organizations and users of `make run` (password Demo@2020fx), by username.
 
-    load_demo_data()
+    They are loaded once per test database (``django_db_setup``); the test's rollback undoes
+    whatever it changes on them (password, lockout, deactivation)."""
+    from fanxiang.accounts.models import User
+
     return {u.username: u for u in User.objects.all()}
 
 
