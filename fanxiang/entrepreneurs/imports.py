@@ -33,6 +33,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from fanxiang.core import audit, pii
+from fanxiang.core import imports as bounded
 from fanxiang.core.errors import Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, CHANGE, VIEW, Scope, resolve
 from fanxiang.entrepreneurs.choices import (
@@ -238,6 +239,8 @@ def _detect_format(content: bytes, filename: str) -> str:
 
 
 def _read_excel_rows(content: bytes) -> list[list[Any]]:
+    if content[:4] == b"PK\x03\x04":
+        bounded.check_workbook(content)  # refuse far cells, huge cells and zip bombs before reading
     try:
         import python_calamine
     except ImportError:  # pragma: no cover - python-calamine is a dependency; openpyxl reads .xlsx
@@ -256,7 +259,9 @@ def _read_excel_rows(content: bytes) -> list[list[Any]]:
             if head and {_norm_header(h) for h in head[0]} & {_norm_header(h) for h in REQUIRED_HEADERS}:
                 chosen = name
                 break
-        return book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        return bounded.check_rows(book.get_sheet_by_name(chosen).to_python(skip_empty_area=False))
+    except InvalidInput:
+        raise
     except Exception as exc:
         if type(exc).__name__ == "PasswordError":
             raise _file_error("import.file_unreadable", "文件设置了密码，请取消密码保护后再上传。")
@@ -270,9 +275,12 @@ def _read_excel_rows(content: bytes) -> list[list[Any]]:
 def _read_openpyxl_rows(content: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    bounded.check_workbook(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        return bounded.check_rows([list(r) for r in wb.worksheets[0].iter_rows(values_only=True)])
+    except InvalidInput:
+        raise
     except Exception:
         raise _file_error(
             "import.file_unreadable", "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
@@ -297,7 +305,7 @@ def _read_csv_rows(content: bytes) -> list[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+    return bounded.read_csv_text(text, dialect)
 
 
 def _blank(value: Any) -> bool:

@@ -11,7 +11,6 @@ everything (including the amounts still owed after earlier rows) and writes noth
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -22,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from fanxiang.core import imports as bounded
 from fanxiang.core.errors import DomainError, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, VIEW, resolve
 from fanxiang.loans.choices import RepaymentSource
@@ -93,9 +93,12 @@ def read_rows(content: bytes, filename: str = "") -> tuple[list[str], list[tuple
     if content[:4] == b"PK\x03\x04":
         from openpyxl import load_workbook
 
+        bounded.check_workbook(content)  # refuse far cells, huge cells and zip bombs before reading
         try:
             ws = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-            raw = [list(r) for r in ws.iter_rows(values_only=True)]
+            raw = bounded.check_rows([list(r) for r in ws.iter_rows(values_only=True)])
+        except InvalidInput:
+            raise
         except Exception:
             raise _file_error(
                 "import.file_unreadable", "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
@@ -111,7 +114,7 @@ def read_rows(content: bytes, filename: str = "") -> tuple[list[str], list[tuple
             raise _file_error("import.file_encoding", "无法识别CSV文件的编码，请另存为 UTF-8 或 GBK 编码。")
         if "\x00" in text:
             raise _file_error("import.file_type", "文件不是文本格式的CSV，请上传 Excel（.xlsx）或 CSV 文件。")
-        raw = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        raw = bounded.read_csv_text(text)
     else:
         raise _file_error("import.file_type", "不支持的文件类型：请上传 Excel（.xlsx）或 CSV 文件。")
     if not raw or all(_blank(v) for v in raw[0]):
