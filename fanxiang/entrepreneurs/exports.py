@@ -7,6 +7,7 @@ region AND asked for it; every export is logged, with whether and how many recor
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -36,8 +37,9 @@ def export_entrepreneurs(
     filters: dict | None = None,
 ) -> bytes:
     """Write ``queryset`` (already scoped to EXPORT and filtered by the caller) to .xlsx and log it."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
+
+    from fanxiang.core.excel import append_row
 
     if resolve(user, Entrepreneur, EXPORT).empty:
         raise Forbidden("scope.export_forbidden", "您的角色无权导出返乡创业人员名单。")
@@ -58,8 +60,7 @@ def export_entrepreneurs(
     for i in range(len(imports.COLUMNS) + 1, len(headers) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 14
     ws.freeze_panes = "A2"
-    ws.append(imports._header_cells(ws, headers))
-    date_fmt = "yyyy-mm-dd"
+    append_row(ws, imports._header_cells(ws, headers))
     rows = revealed = 0
     for person in qs[:MAX_ROWS].iterator(chunk_size=2000):
         clear = reveal and reveal_scope.covers_path(person.region.tree_path)
@@ -86,15 +87,9 @@ def export_entrepreneurs(
             person.get_status_display(),
             timezone.localtime(person.created_at).replace(tzinfo=None),
         ]
-        cells = []
-        for value in values:
-            if hasattr(value, "year"):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = date_fmt if not hasattr(value, "hour") else "yyyy-mm-dd hh:mm"
-                cells.append(cell)
-            else:
-                cells.append(str(value) if value is not None and not isinstance(value, int) else value)
-        ws.append(cells)
+        # Through the core writer: text is a string cell (never a formula), XML-illegal
+        # characters dropped, dates typed.
+        append_row(ws, (v if v is None or isinstance(v, (int, dt.date)) else str(v) for v in values))
         rows += 1
     audit.record_event(
         event=audit.EVENT_EXPORT,

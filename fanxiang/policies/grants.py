@@ -1143,6 +1143,8 @@ def template_workbook() -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from fanxiang.core.excel import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "享受记录"
@@ -1173,9 +1175,10 @@ def template_workbook() -> bytes:
             )
         else:
             rule = item.amount_note or item.get_amount_kind_display()
-        sheet.append(
+        append_row(
+            sheet,
             [f"{item.code} {item.title}", item.document.number, item.get_benefit_type_display(), rule,
-             "是" if item.once_only else ""]
+             "是" if item.once_only else ""],
         )  # fmt: skip
     for letter, width in zip("ABCDE", (60, 26, 14, 30, 8), strict=True):
         sheet.column_dimensions[letter].width = width
