@@ -1188,16 +1188,9 @@ def _write_only_book():
 
 
 def _header_cells(ws, headers: Iterable[str], required: set[str] | None = None):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
+    from fanxiang.core.excel import header_cells
 
-    cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, value=header)
-        cell.font = Font(bold=True, color="B4232A" if required and header in required else "000000")
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cells.append(cell)
-    return cells
+    return header_cells(ws, headers, required)
 
 
 def bad_rows_workbook(table: Table, errors: list[dict[str, Any]]) -> bytes:
@@ -1210,6 +1203,8 @@ def bad_rows_workbook(table: Table, errors: list[dict[str, Any]]) -> bytes:
         reasons[e["row"]].append(f"{prefix}{e['message']}（{e['code']}）")
     headers = [h for h in table.headers]
     keep = [i for i, h in enumerate(headers) if _norm_header(h) != _norm_header(ERROR_HEADER)]
+    from fanxiang.core.excel import append_row
+
     wb = _write_only_book()
     ws = wb.create_sheet("错误行")
     text_columns = {table.columns[c.field] for c in COLUMNS if c.text and c.field in table.columns}
@@ -1227,7 +1222,8 @@ def bad_rows_workbook(table: Table, errors: list[dict[str, Any]]) -> bytes:
             if i in text_columns and value is not None:
                 value = _cell_text(value)
             out.append(value)
-        ws.append([*out, "；".join(reasons[row])])
+        # The core writer: an uploaded "=..." cell comes back as text, not a live formula.
+        append_row(ws, [*out, "；".join(reasons[row])])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
