@@ -80,7 +80,6 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-_CELL_REF = re.compile(rb"<(?:\w+:)?(?:c|row)\s[^>]*?\br=\"([A-Z]*)([0-9]+)\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?ref=\"([A-Z]*)([0-9]*)(?::([A-Z]*)([0-9]*))?\"")
 _CHUNK = MiB
 
@@ -93,10 +92,37 @@ def _check_ref(letters: bytes, digits: bytes, limits: ImportLimits) -> None:
         raise _sheet_too_large(limits, (letters + digits).decode("ascii", "replace"))
 
 
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _check_refs(window: bytes, limits: ImportLimits) -> None:
+    """Refuse a reference beyond the limits in ``window``; the work stays in the regex engine.
+
+    A reference with more row digits (column letters) than the limit is refused at once; among those
+    with as many, equal-length byte strings compare like numbers, so ``max`` finds the farthest one.
+    """
+    digits = len(str(limits.max_rows + 1))
+    letters = len(_column_letters(limits.max_columns))
+    for pattern in (rb' r="([A-Z]*[0-9]{%d})' % (digits + 1), rb' r="([A-Z]{%d})' % (letters + 1)):
+        far = re.search(pattern, window)
+        if far:
+            raise _sheet_too_large(limits, far.group(1).decode("ascii", "replace"))
+    rows = re.findall(rb' r="[A-Z]*([0-9]{%d})"' % digits, window)
+    if rows:
+        _check_ref(b"", max(rows), limits)
+    cols = re.findall(rb' r="([A-Z]{%d})[0-9]' % letters, window)
+    if cols:
+        _check_ref(max(cols), b"", limits)
+
+
 def _scan_xml(stream: Any, limits: ImportLimits, *, refs: bool) -> None:
     """Stream XML in bounded chunks: refuse far cell references and over-long text runs."""
     max_run = limits.max_cell_chars * 4 + 64  # UTF-8 bytes of the longest allowed text, plus escapes
-    long_run = re.compile(rb"[^<]{%d}" % (max_run + 1))
     run = 0
     tail = b""
     while True:
@@ -107,7 +133,7 @@ def _scan_xml(stream: Any, limits: ImportLimits, *, refs: bool) -> None:
         if first < 0:
             run += len(chunk)
         else:
-            if run + first > max_run or long_run.search(chunk, first):
+            if run + first > max_run or max(map(len, chunk[first:].split(b"<"))) > max_run:
                 raise _cell_too_long(limits)
             run = len(chunk) - chunk.rfind(b"<") - 1
         if run > max_run:
@@ -118,8 +144,7 @@ def _scan_xml(stream: Any, limits: ImportLimits, *, refs: bool) -> None:
                 m = _DIMENSION.search(window, 0, 4096)
                 if m:
                     _check_ref(m.group(3) or m.group(1), m.group(4) or m.group(2), limits)
-            for m in _CELL_REF.finditer(window):
-                _check_ref(m.group(1), m.group(2), limits)
+            _check_refs(window, limits)
             tail = window[-256:]
 
 
