@@ -245,3 +245,48 @@ def mask_mobile(value: str | None) -> str:
     if not value:
         return ""
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
+
+
+# --------------------------------------------------------------------------- free text
+
+# Bidirectional embedding/override/isolate marks and zero-width characters: invisible, they let a
+# name look like another or reorder what a clerk reads.
+_BIDI_CHARS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ZERO_WIDTH_CHARS = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+_MULTILINE_ALLOWED = frozenset("\n\t")
+TEXT_INVALID_CHARACTER = "text.invalid_character"
+
+
+def is_invalid_text_char(ch: str, *, multiline: bool = False) -> bool:
+    """True for a character no text field may hold: NUL and C0/C1 controls (newline and tab are
+    allowed in multi-line text), lone surrogates, bidi controls and zero-width characters."""
+    cp = ord(ch)
+    if cp < 0x20 or 0x7F <= cp <= 0x9F:
+        return not (multiline and ch in _MULTILINE_ALLOWED)
+    if 0xD800 <= cp <= 0xDFFF:
+        return True
+    return ch in _BIDI_CHARS or ch in _ZERO_WIDTH_CHARS
+
+
+def find_invalid_text_char(value: str, *, multiline: bool = False) -> str | None:
+    for ch in value:
+        if is_invalid_text_char(ch, multiline=multiline):
+            return ch
+    return None
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """The value with every invalid character removed (used by data migrations)."""
+    return "".join(ch for ch in value if not is_invalid_text_char(ch, multiline=multiline))
+
+
+def validate_text(value: str, *, field_name: str, label: str = "", multiline: bool = False) -> str:
+    """Refuse text holding control, invisible or unencodable characters with
+    ``text.invalid_character`` naming the field."""
+    if value and find_invalid_text_char(value, multiline=multiline) is not None:
+        raise InvalidInput.field(
+            field_name,
+            TEXT_INVALID_CHARACTER,
+            f"{label or '内容'}含有不可见或控制字符，请删除后重试",
+        )
+    return value

@@ -411,3 +411,45 @@ def test_api_tools_require_login(path, payload):
     response = ApiClient().post(path, payload)
     assert response.status_code == 401
     assert response.json()["code"] == "auth.required"
+
+
+# --------------------------------------------------------------------------- free text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "张\u0007\u001b三",
+        "张\x00三",
+        "张\ud800三",
+        "张\u202e三",
+        "张\u200b三",
+        "张\ufeff三",
+        "张\x85三",
+        "张\n三",
+    ],
+)
+def test_validate_text_refuses_invalid_characters(value):
+    from fanxiang.core.validators import validate_text
+
+    with pytest.raises(InvalidInput) as exc:
+        validate_text(value, field_name="name", label="姓名")
+    assert exc.value.code == "text.invalid_character"
+    assert "name" in exc.value.errors
+    assert "姓名含有不可见或控制字符" in exc.value.errors["name"][0]
+
+
+def test_validate_text_multiline_allows_newline_and_tab_only():
+    from fanxiang.core.validators import validate_text
+
+    assert validate_text("第一行\n\t第二行", field_name="notes", multiline=True) == "第一行\n\t第二行"
+    with pytest.raises(InvalidInput):
+        validate_text("第一行\x00", field_name="notes", multiline=True)
+
+
+def test_clean_text_strips_invalid_characters():
+    from fanxiang.core.validators import clean_text
+
+    assert clean_text("张\u0007\u001b\u200b三") == "张三"
+    assert clean_text("a\nb\tc\x00\ud800", multiline=True) == "a\nb\tc"
+    assert clean_text("a\nb") == "ab"
