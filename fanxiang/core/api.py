@@ -16,15 +16,18 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
+from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
 from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from fanxiang.core.counting import count_rows
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.schema import CODES as SCHEMA_ERROR_CODES
 from fanxiang.core.schema import refuse_booleans
+from fanxiang.core.validators import TEXT_INVALID_CHARACTER, find_invalid_text_char
 
 logger = logging.getLogger("fanxiang.api")
 
@@ -70,7 +73,65 @@ class InputSchema(Schema):
     @classmethod
     def _strict_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         # Numbers are strict in every input schema: ``false`` is not 0 (``number.not_boolean``).
+        if _holds_unstorable(value):
+            raise PydanticCustomError(TEXT_INVALID_CHARACTER, "含有无法保存的字符，请删除后重试。")
         return refuse_booleans(cls.model_fields[info.field_name].annotation, value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        # Text in every input schema: no NUL, control characters (newline/tab/CR aside), lone surrogates
+        # or bidi marks (``text.invalid_character``); names are checked more strictly by their services.
+        if _holds_invalid_text(value):
+            raise PydanticCustomError(TEXT_INVALID_CHARACTER, "含有不可见或控制字符，请删除后重试。")
+        return value
+
+
+def _holds_unstorable(value: Any) -> bool:
+    if isinstance(value, _Unstorable):
+        return True
+    if isinstance(value, list):
+        return any(_holds_unstorable(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_unstorable(v) for v in value.values())
+    return False
+
+
+def _holds_invalid_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return find_invalid_text_char(value, multiline=True) is not None
+    if isinstance(value, (list, tuple, set)):
+        return any(_holds_invalid_text(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_invalid_text(k) or _holds_invalid_text(v) for k, v in value.items())
+    return False
+
+
+class _Unstorable(str):
+    """A JSON string that held a lone surrogate (stored here with U+FFFD in its place, so it can still be
+    encoded): the input schema refuses it as ``text.invalid_character`` with the field's path."""
+
+
+_SURROGATE_RE = re.compile("[\\ud800-\\udfff]")
+
+
+def _mark_unstorable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _Unstorable(_SURROGATE_RE.sub("\ufffd", value)) if _SURROGATE_RE.search(value) else value
+    if isinstance(value, list):
+        return [_mark_unstorable(v) for v in value]
+    if isinstance(value, dict):
+        return {_SURROGATE_RE.sub("\ufffd", k): _mark_unstorable(v) for k, v in value.items()}
+    return value
+
+
+class SafeJsonParser(Parser):
+    """A lone surrogate (``"\\ud800"``) is valid JSON but no database or encoder can take it: such strings
+    are marked here and refused by the input schema (422 ``text.invalid_character`` on the field), instead of
+    failing with a 500 deep down. NUL and control characters are refused by the schema's text check."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return _mark_unstorable(super().parse_body(request))
 
 
 class ErrorOut(Schema):
@@ -115,7 +176,12 @@ def document_error_responses(schema: dict) -> dict:
 
 
 class FanxiangAPI(NinjaAPI):
-    """The NinjaAPI whose OpenAPI document lists, on every operation, the error statuses it can answer."""
+    """The NinjaAPI whose OpenAPI document lists, on every operation, the error statuses it can answer, and
+    whose JSON parser refuses unstorable characters (:class:`SafeJsonParser`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("parser", SafeJsonParser())
+        super().__init__(*args, **kwargs)
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -151,7 +217,7 @@ def invalid_request(pydantic_errors: list[Any]) -> InvalidInput:
         items.append({"field": field, "code": str(err.get("type", "request.invalid")), "message": message})
     codes = {item["code"] for item in items}
     code = next(iter(codes)) if len(codes) == 1 else ""
-    if code not in SCHEMA_ERROR_CODES:
+    if code not in (*SCHEMA_ERROR_CODES, TEXT_INVALID_CHARACTER):
         code = "request.invalid"
     return InvalidInput(code, "请求数据格式有误，请检查标出的字段。", errors=errors, details={"items": items})
 

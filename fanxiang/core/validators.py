@@ -253,31 +253,37 @@ def mask_mobile(value: str | None) -> str:
 # name look like another or reorder what a clerk reads.
 _BIDI_CHARS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ZERO_WIDTH_CHARS = frozenset("\u200b\u200c\u200d\u2060\ufeff")
-_MULTILINE_ALLOWED = frozenset("\n\t")
 TEXT_INVALID_CHARACTER = "text.invalid_character"
 
 
+_BIDI = "".join(sorted(_BIDI_CHARS))
+_ZERO = "".join(sorted(_ZERO_WIDTH_CHARS))
+# One regular expression per kind of field (a C loop, not a Python one: imports check every cell).
+# Short text (names, codes, titles): no controls at all, no bidi marks, no zero-width characters.
+_INVALID_SHORT_RE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI}{_ZERO}]")
+# Long text (notes, descriptions): newline, tab and CR (browsers send CRLF) allowed; zero-width joiners
+# are part of emoji sequences there, so only controls, surrogates and bidi marks are refused.
+_INVALID_LONG_RE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI}]")
+
+
+def _pattern(multiline: bool) -> re.Pattern[str]:
+    return _INVALID_LONG_RE if multiline else _INVALID_SHORT_RE
+
+
 def is_invalid_text_char(ch: str, *, multiline: bool = False) -> bool:
-    """True for a character no text field may hold: NUL and C0/C1 controls (newline and tab are
-    allowed in multi-line text), lone surrogates, bidi controls and zero-width characters."""
-    cp = ord(ch)
-    if cp < 0x20 or 0x7F <= cp <= 0x9F:
-        return not (multiline and ch in _MULTILINE_ALLOWED)
-    if 0xD800 <= cp <= 0xDFFF:
-        return True
-    return ch in _BIDI_CHARS or ch in _ZERO_WIDTH_CHARS
+    """True for a character a text field may not hold: NUL and C0/C1 controls (newline, tab and CR are
+    allowed in multi-line text), lone surrogates, bidi controls, and zero-width characters in short text."""
+    return _pattern(multiline).match(ch) is not None
 
 
 def find_invalid_text_char(value: str, *, multiline: bool = False) -> str | None:
-    for ch in value:
-        if is_invalid_text_char(ch, multiline=multiline):
-            return ch
-    return None
+    found = _pattern(multiline).search(value)
+    return found.group() if found else None
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """The value with every invalid character removed (used by data migrations)."""
-    return "".join(ch for ch in value if not is_invalid_text_char(ch, multiline=multiline))
+    return _pattern(multiline).sub("", value)
 
 
 def validate_text(value: str, *, field_name: str, label: str = "", multiline: bool = False) -> str:

@@ -14,9 +14,11 @@ from pypinyin import Style, lazy_pinyin
 
 from fanxiang.core.errors import ErrorCollector
 from fanxiang.core.validators import (
+    TEXT_INVALID_CHARACTER,
     check_credit_code,
     check_id_number,
     check_mobile,
+    find_invalid_text_char,
     mask_id_number,
     mask_mobile,
 )
@@ -56,11 +58,19 @@ class RegionIndex:
 
 
 def _text(
-    data: dict, key: str, max_len: int, errors: ErrorCollector, required: bool = False, label: str = ""
+    data: dict,
+    key: str,
+    max_len: int,
+    errors: ErrorCollector,
+    required: bool = False,
+    label: str = "",
+    multiline: bool = False,
 ) -> str:
     raw = data.get(key)
     value = "" if raw is None else str(raw).strip()
-    if required and not value:
+    if find_invalid_text_char(value, multiline=multiline) is not None:
+        errors.add(key, TEXT_INVALID_CHARACTER, f"{label or '内容'}含有不可见或控制字符，请删除后重试。")
+    elif required and not value:
         errors.add(key, f"{key}.required", f"请填写{label}。")
     elif len(value) > max_len:
         errors.add(key, f"{key}.too_long", f"{label}不能超过{max_len}个字。")
@@ -194,7 +204,7 @@ def clean_entrepreneur(
         ("notes", "备注", 2000),
     ):
         if key in present:
-            out[key] = _text(data, key, max_len, errors, label=label)
+            out[key] = _text(data, key, max_len, errors, label=label, multiline=key == "notes")
     if "worked_months" in present:
         raw = data.get("worked_months")
         if raw in (None, ""):
