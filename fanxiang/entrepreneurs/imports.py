@@ -44,7 +44,7 @@ from fanxiang.entrepreneurs.choices import (
     RecordStatus,
 )
 from fanxiang.entrepreneurs.models import DuplicateCandidate, Entrepreneur, PriorityGroup
-from fanxiang.entrepreneurs.services import priority_changed
+from fanxiang.entrepreneurs.services import ID_HELD_ELSEWHERE, priority_changed
 from fanxiang.entrepreneurs.validation import RegionIndex, clean_entrepreneur
 from fanxiang.regions.models import Region, RegionLevel
 from fanxiang.regions.rollups import rollup_add_many
@@ -654,11 +654,10 @@ def _classify(pending: list[_Pending], ctx: _Context, errors: _Errors, *, lock: 
             continue
         pk, region_id, path, status = found
         if not ctx.change.covers_path(path):
-            holder = _holder_name(ctx, region_id)
             if ctx.view.covers_path(path):
-                message = f"该身份证号码已登记（{holder}），您无权修改该记录。"
+                message = f"该身份证号码已登记（{_holder_name(ctx, region_id)}），您无权修改该记录。"
             else:
-                message = f"该身份证号码已由{holder}登记，不能重复登记。如此人已迁居本地，请提出转移申请。"
+                message = ID_HELD_ELSEWHERE  # outside the actor's scope: name no county, no record
             errors.add(p.row, "id_number", "entrepreneur.duplicate_id_number", message)
         elif status != RecordStatus.ACTIVE:
             errors.add(

@@ -225,7 +225,7 @@ def clean_application(
             Recommender.objects.select_related("region").filter(pk=pk).first() if str(pk).isdigit() else None
         )
         if pk not in (None, "") and rec is None:
-            errors.add("recommender", "loan.recommender_invalid", "推荐单位不存在。")
+            errors.add("recommender", "loan.recommender_invalid", RECOMMENDER_MISSING)
         clean["recommender"] = rec
     if "business" in data:
         pk = data["business"]
@@ -261,16 +261,20 @@ def _merged(clean: dict, instance: LoanApplication | None, key: str, default: An
     return getattr(instance, key)
 
 
+RECOMMENDER_MISSING = "推荐单位不存在。"
+
+
 def recommender_problem(rec: Recommender | None, applicant_region: Any, day: dt.date) -> str | None:
     """Why a waiver's recommender cannot be used on ``day`` (or None when it can)."""
     if rec is None:
         return "免反担保须选择推荐单位（信用乡村、信用园区、创业孵化示范基地或实训基地）。"
-    if not rec.valid_on(day):
-        return f"推荐单位“{rec.name}”在{day}不在认定有效期内。"
     county = applicant_region.county if applicant_region is not None else None
     if county is not None and not rec.region.tree_path.startswith(county.tree_path):
         if not county.tree_path.startswith(rec.region.tree_path):
-            return f"推荐单位“{rec.name}”不在申请人所在县（市、区）。"
+            # another county's recommender is refused exactly like a missing id: no name, no hint
+            return RECOMMENDER_MISSING
+    if not rec.valid_on(day):
+        return f"推荐单位“{rec.name}”在{day}不在认定有效期内。"
     return None
 
 
