@@ -18,6 +18,18 @@ from fanxiang.conftest import DEMO_PASSWORD, ApiClient
 from fanxiang.core import audit
 from fanxiang.notifications.models import Notification
 
+
+@pytest.fixture(autouse=True)
+def _clock_mid_window(monkeypatch):
+    """The rate limit counts in fixed windows: hold the throttle's clock in the middle of one, so that a
+    test's burst never straddles a window boundary (which would reset the count and make the test flaky)."""
+    import types
+
+    from fanxiang.accounts import throttle
+
+    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_030.0))
+
+
 ADMIN = "city_admin"
 OFFICER = "officer_411625"
 WRONG = "Wrong#pass2020"
