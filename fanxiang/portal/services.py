@@ -287,8 +287,9 @@ def account_bind(
 ) -> BindOutcome:
     """Bind the account to the registry record holding this ID number under this name. Anything short of a
     full match (unknown number, other name, closed record) answers the same — "submit a registration" — so
-    the form reveals nothing about who is registered. A match whose registry mobile differs from the
-    account's verified mobile is not bound automatically: it goes to the county as a registration to merge."""
+    the form reveals nothing about who is registered. A match is bound at once only when the registry holds
+    a mobile and it is the account's verified mobile; a match with no mobile on record or another one is not
+    bound automatically: it goes to the county as a registration to merge."""
     now = now or timezone.now()
     if account.entrepreneur_id:
         raise Conflict("portal.already_bound", "您的账号已完成实名绑定。")
@@ -301,7 +302,14 @@ def account_bind(
                 "registration_needed",
                 "登记库中未找到与您的姓名和身份证号一致的记录，请填写返乡创业人员登记信息，由所在县（市、区）审核。",
             )
-        if person.mobile_hash and person.mobile_hash != account.mobile_hash:
+        if not person.mobile_hash:
+            # Name and ID number alone are not proof of identity: without a mobile on record to match the
+            # verified one, the county confirms the binding through the registration review.
+            return BindOutcome(
+                "review_needed",
+                "登记信息中没有可核对的手机号，请提交登记核验申请，由所在县（市、区）人社部门确认后绑定。",
+            )
+        if person.mobile_hash != account.mobile_hash:
             return BindOutcome(
                 "review_needed",
                 "登记信息中的手机号与当前账号不一致，请提交登记核验申请，由所在县（市、区）人社部门确认后绑定。",

@@ -23,7 +23,7 @@ def _account(mobile: str) -> PortalAccount:
 
 
 def test_binds_to_the_registry_record_with_the_same_id_and_name(portal, demo):
-    person = registry_person(demo["officer_411625"], name="王绑定", mobile="")
+    person = registry_person(demo["officer_411625"], name="王绑定", mobile="13700004001")
     client = portal("13700004001")
     response = client.post("/api/v1/portal/bind", {"name": "王绑定", "id_number": person.id_number})
     assert response.status_code == 200, response.content
@@ -43,6 +43,37 @@ def test_binds_when_the_registry_mobile_is_the_accounts(portal, demo):
     client = portal("13700004002")
     response = client.post("/api/v1/portal/bind", {"name": "王同号", "id_number": person.id_number})
     assert response.json()["status"] == "bound"
+
+
+def test_no_mobile_on_record_goes_to_the_county_and_its_officer_binds(portal, api, demo):
+    """Name and ID number alone never bind: without a registry mobile to match, the binding is a registration
+    that the person's county confirms by merging it into the record; another county cannot see or decide it."""
+    person = registry_person(demo["officer_411625"], name="王无号", mobile="")
+    client = portal("13700004009")
+    response = client.post("/api/v1/portal/bind", {"name": "王无号", "id_number": person.id_number})
+    assert response.status_code == 200
+    assert response.json()["status"] == "review_needed"
+    assert _account("13700004009").entrepreneur_id is None
+    assert client.get("/api/v1/portal/me").json()["bound"] is False
+    reg = _submit(client, name="王无号", id_number=person.id_number, business={})
+    assert reg["status"] == "pending"
+    other = api("officer_411628")
+    assert other.get(f"/api/v1/portal/review/registrations/{reg['id']}").status_code == 404
+    listed = other.get("/api/v1/portal/review/registrations/", {"status": "pending"}).json()
+    assert reg["id"] not in [r["id"] for r in listed["items"]]
+    response = other.post(
+        f"/api/v1/portal/review/registrations/{reg['id']}/merge", {"entrepreneur": person.pk}
+    )
+    assert response.status_code == 404
+    assert _account("13700004009").entrepreneur_id is None
+    officer = api("officer_411625")
+    response = officer.post(
+        f"/api/v1/portal/review/registrations/{reg['id']}/merge", {"entrepreneur": person.pk}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "merged"
+    assert _account("13700004009").entrepreneur_id == person.pk
+    assert client.get("/api/v1/portal/me").json()["bound"] is True
 
 
 def test_other_registry_mobile_goes_to_the_county(portal, demo):
@@ -86,7 +117,7 @@ def test_invalid_id_number_is_refused_with_its_code(portal):
 
 
 def test_record_bound_to_another_account_is_refused(portal, demo):
-    person = registry_person(demo["officer_411625"], name="王已绑", mobile="")
+    person = registry_person(demo["officer_411625"], name="王已绑", mobile="13700004007")
     bound_account(person, "13700004006")
     client = portal("13700004007")
     response = client.post("/api/v1/portal/bind", {"name": "王已绑", "id_number": person.id_number})
