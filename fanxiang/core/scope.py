@@ -72,6 +72,7 @@ class Scope:
         return any(
             getattr(obj, f"{g.field}_id", None) == g.org_id
             and any(p.startswith(g.region_path) for p in paths)
+            and not any(getattr(obj, k, None) == v for k, v in org_hidden_of(type(obj), g.field).items())
             for g in self.org_grants
         )
 
@@ -110,13 +111,22 @@ def region_lookups(model: type[models.Model]) -> list[str]:
     return [f"{p}__tree_path" if p else "tree_path" for p in region_paths_of(model)]
 
 
+def org_hidden_of(model: type[models.Model], org_field: str) -> dict[str, Any]:
+    """Field values a record must not have to be reached through an organization grant on ``org_field``
+    (``scope_organization_hidden``)."""
+    return (getattr(model, "scope_organization_hidden", None) or {}).get(org_field, {})
+
+
 def scope_q(model: type[models.Model], scope: Scope) -> Q:
     q = Q()
     for lookup in region_lookups(model):
         for prefix in scope.region_paths:
             q |= Q(**{f"{lookup}__startswith": prefix})
         for grant in scope.org_grants:
-            q |= Q(**{f"{lookup}__startswith": grant.region_path, f"{grant.field}_id": grant.org_id})
+            cond = Q(**{f"{lookup}__startswith": grant.region_path, f"{grant.field}_id": grant.org_id})
+            for key, value in org_hidden_of(model, grant.field).items():
+                cond &= ~Q(**{key: value})
+            q |= cond
     return q
 
 
@@ -141,6 +151,9 @@ class RegionScopedModel(models.Model):
     # role -> foreign key to Organization: users of that role reach only records routed to their own
     # organization (e.g. {"bank_officer": "bank"}).
     scope_organization: ClassVar[dict[str, str]] = {}
+    # organization FK -> {field: value}: records with that value stay hidden from that organization's
+    # grant (a bank sees an application only from submission on: {"bank": {"status": "draft"}}).
+    scope_organization_hidden: ClassVar[dict[str, dict[str, Any]]] = {}
 
     objects = ScopedManager()
 

@@ -20,6 +20,8 @@ class LoanApplication(RegionScopedModel):
 
     scope_region = "region"
     scope_organization = {"bank_officer": "bank", "guarantee_officer": "guarantee_org"}
+    # a handling bank sees an application from submission on, never while it is a draft
+    scope_organization_hidden = {"bank": {"status": AppStatus.DRAFT}}
 
     number = models.CharField(_("申请编号"), max_length=32, unique=True)
     entrepreneur = models.ForeignKey(

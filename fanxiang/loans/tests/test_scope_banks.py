@@ -61,3 +61,44 @@ def test_guarantee_officer_sees_only_their_institution(demo, api):
     numbers = {i["number"] for i in client.get("/api/v1/loans/applications/").json()["items"]}
     assert ours.number in numbers and theirs.number not in numbers
     assert client.get(f"/api/v1/loans/applications/{theirs.pk}").status_code == 404
+
+
+def test_bank_officer_sees_an_application_only_from_submission_on(demo, api, web):
+    officer = demo["officer_411625"]
+    draft = ready_draft(officer)  # routed to DEMO-BANK-PSBC, the demo bank officer's bank
+    assert draft.status == "draft" and draft.bank_id == org("DEMO-BANK-PSBC").pk
+    client, page = api("bank_officer"), web("bank_officer")
+
+    def api_numbers():
+        return {
+            i["number"] for i in client.get("/api/v1/loans/applications/", {"page_size": 200}).json()["items"]
+        }
+
+    assert draft.number not in api_numbers()
+    hidden = client.get(f"/api/v1/loans/applications/{draft.pk}")
+    assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
+    assert draft.number not in page.get("/loans/applications/").content.decode()
+    assert page.get(f"/loans/applications/{draft.pk}/").status_code == 404
+    workbench = page.get("/loans/bank/")
+    assert workbench.status_code == 200 and draft.number not in workbench.content.decode()
+    assert draft.number not in _export_text(page.get("/loans/applications/export/"))
+    # the county officer still sees the draft; the guarantee institution's view is unchanged
+    assert api("officer_411625").get(f"/api/v1/loans/applications/{draft.pk}").status_code == 200
+    assert api("guarantee_officer").get(f"/api/v1/loans/applications/{draft.pk}").status_code == 200
+
+    submitted = advance(draft, demo, "submitted")
+    assert draft.number in api_numbers()
+    assert client.get(f"/api/v1/loans/applications/{submitted.pk}").status_code == 200
+    assert draft.number in page.get("/loans/applications/").content.decode()
+    assert page.get(f"/loans/applications/{submitted.pk}/").status_code == 200
+
+
+def test_bank_scope_rule_hides_drafts_in_covers_too(demo):
+    from fanxiang.core.scope import VIEW, resolve
+    from fanxiang.loans.models import LoanApplication
+
+    draft = ready_draft(demo["officer_411625"])
+    scope = resolve(demo["bank_officer"], LoanApplication, VIEW)
+    assert not scope.covers(draft)
+    assert resolve(demo["officer_411625"], LoanApplication, VIEW).covers(draft)
+    assert scope.covers(advance(draft, demo, "submitted"))
