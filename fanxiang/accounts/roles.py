@@ -7,6 +7,9 @@ says *what*.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,12 +19,43 @@ from fanxiang.core.scope import ADD, CHANGE, DELETE, EXPORT, REVEAL, VIEW
 class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("市级管理员")
     LEADER = "leader", _("领导小组领导")
-    COUNTY_OFFICER = "county_officer", _("县区经办人员")
+    COUNTY_OFFICER = "county_officer", _("县区人社经办人员")
     UNIT_LIAISON = "unit_liaison", _("成员单位联络员")
     SERVICE_CLERK = "service_clerk", _("服务中心窗口人员")
     GUARANTEE_OFFICER = "guarantee_officer", _("担保机构人员")
     BANK_OFFICER = "bank_officer", _("经办银行人员")
     EXPERT = "expert", _("创业服务专家")
+
+
+# Who else takes workflow steps: the applicant on the portal, and the system (scheduled jobs).
+APPLICANT = "entrepreneur"
+SYSTEM = "system"
+
+
+class _Labels(Mapping):
+    """Role code → Chinese label, as plain ``str`` (the choices' labels are lazy)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, code: str) -> str:
+        return str(self._raw[code])
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+ROLE_LABELS: Mapping[str, str] = _Labels(
+    {**{role.value: role.label for role in Role}, APPLICANT: "申请人", SYSTEM: "系统"}
+)
+
+
+def role_label(code: str) -> str:
+    """The Chinese label of a role code (workflow pseudo-roles included); the code itself if unknown."""
+    return ROLE_LABELS.get(code, code)
 
 
 ALL_ACTIONS = frozenset({VIEW, ADD, CHANGE, DELETE, EXPORT, REVEAL})

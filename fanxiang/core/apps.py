@@ -13,3 +13,8 @@ class CoreConfig(AppConfig):
         from fanxiang.core.audit import fill_actor
 
         pre_save.connect(fill_actor, sender=LogEntry, dispatch_uid="fanxiang_fill_actor")
+
+        from fanxiang.core.audit import track
+        from fanxiang.core.models import Holiday
+
+        track(Holiday)

@@ -12,7 +12,7 @@ class LoansConfig(AppConfig):
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
         from fanxiang.loans import models as m
 
-        for model in (m.LoanPolicy, m.LprRate, m.Holiday, m.LoanApplication):
+        for model in (m.LoanPolicy, m.LprRate, m.LoanApplication):
             track(model)
         grant(Role.COUNTY_OFFICER, "loans.loanapplication", {VIEW, ADD, CHANGE, EXPORT})
         grant(Role.SERVICE_CLERK, "loans.loanapplication", {VIEW, ADD, CHANGE})

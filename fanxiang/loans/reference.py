@@ -1,12 +1,12 @@
 """Load the shipped loan rules, LPR table and 2020 holiday calendar (idempotent; never overwrites edits)."""
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
 
-from fanxiang.loans.data import HOLIDAYS_2020, LPR, POLICIES
-from fanxiang.loans.models import Holiday, LoanPolicy, LprRate
+from fanxiang.core.calendar import load_holidays
+from fanxiang.loans.data import LPR, POLICIES
+from fanxiang.loans.models import LoanPolicy, LprRate
 
 
 @transaction.atomic
@@ -18,7 +18,4 @@ def load_loan_reference() -> None:
         LprRate.objects.get_or_create(
             effective_date=day, defaults={"one_year": Decimal(one), "five_year": Decimal(five)}
         )
-    for day, workday, name in HOLIDAYS_2020:
-        Holiday.objects.get_or_create(
-            date=dt.date.fromisoformat(day), defaults={"is_workday": workday, "name": name}
-        )
+    load_holidays()

@@ -27,8 +27,8 @@ from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, resolve
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.choices import AppStatus as S
 from fanxiang.loans.choices import BatchStatus, ScheduleStatus
+from fanxiang.core.models import Holiday
 from fanxiang.loans.models import (
-    Holiday,
     LoanApplication,
     LoanPolicy,
     LprRate,

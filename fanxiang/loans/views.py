@@ -502,7 +502,7 @@ QUEUE_ROLES = {COUNTY, GUARANTEE, BANK, CLERK}
 
 def _workday_counter(today: dt.date, dues: list[dt.date]):
     """Working days between today and each deadline, with one query for the calendar exceptions."""
-    from fanxiang.loans.calendar import workday_counter
+    from fanxiang.core.calendar import workday_counter
 
     return workday_counter([today, *dues] if dues else [])
 

@@ -1,75 +1,47 @@
-"""The review chain of a guaranteed start-up loan, as data, and the one function that moves it.
+"""The review chain of a guaranteed start-up loan, declared on the platform's workflow machine.
 
 ``STEPS`` lists every action: the states it may start from, the state it leads to, the roles that own it
 and the review mode it applies in (sequential or merged review, 多审合一). ``WAITING`` says, for each state,
 which role the application waits for and how many working days that role has (policy fields, counted
-with :func:`fanxiang.loans.calendar.add_workdays` from the day the state is entered).
+with :func:`fanxiang.core.calendar.add_workdays` from the day the state is entered).
 
-:func:`transition` is the only place a status changes. Inside one transaction it locks the application
+:data:`LOANS` (a :class:`fanxiang.core.workflow.Workflow`) is the only place a status changes: it locks the
 row, refuses a caller who cannot see it (404), a caller without the owning role there (``loan.wrong_role``,
-403) and an action the current state does not allow (``loan.wrong_state``, 409), runs the action's
-effect (supplied by the service), sets the new state and its deadline, and writes a typed
-:class:`LoanEvent` and an audit record. Any refusal rolls everything back.
+403) and an action the current state does not allow (``loan.wrong_state``, 409), runs the action's effect
+(supplied by the service), sets the new state and its deadline, and writes a typed :class:`LoanEvent` and
+an audit record. Any refusal rolls everything back. The names below are this app's view of it.
 
-Roles are those of ``accounts.roles.Role`` plus ``entrepreneur`` (the applicant on the portal, once users
-are linked to registry records) and ``system`` (scheduled jobs, ``actor=None``).
+Deadlines: a return for supplement (退回补正) does not pause the reviewer's clock but ends it — the
+application waits for the applicant without a deadline, and the review period runs afresh from the day the
+complete application is resubmitted (the policy counts review days from receipt of complete materials).
+
+Roles are those of ``accounts.roles`` (codes and labels), with ``entrepreneur`` (the applicant on the
+portal) and ``system`` (scheduled jobs, ``actor=None``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
-from fanxiang.core import audit
-from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from fanxiang.core.scope import CHANGE, VIEW, ensure_in_scope, resolve
+from fanxiang.accounts.roles import APPLICANT, ROLE_LABELS, SYSTEM, Role
+from fanxiang.core import workflow as machine
+from fanxiang.core.workflow import ANY, STAY, Context, Effect, Step
+from fanxiang.core.workflow import step as _step
 from fanxiang.loans.choices import AppStatus as S
 from fanxiang.loans.models import LoanApplication, LoanEvent, LoanPolicy
 
-COUNTY = "county_officer"
-CLERK = "service_clerk"
-GUARANTEE = "guarantee_officer"
-BANK = "bank_officer"
-APPLICANT = "entrepreneur"
-SYSTEM = "system"
+COUNTY = Role.COUNTY_OFFICER.value
+CLERK = Role.SERVICE_CLERK.value
+GUARANTEE = Role.GUARANTEE_OFFICER.value
+BANK = Role.BANK_OFFICER.value
 APPLICANT_SIDE = frozenset({COUNTY, CLERK, APPLICANT})
 
-ANY = "any"
 SEQUENTIAL = "sequential"
-MERGED = "merged"
-
-# target markers
-STAY = "=stay"  # the status does not change (override)
+MERGED = machine.MERGED
 ALL_APPROVED = "=all_approved"  # merged review: bank_approved once the HR, guarantee and bank flags are set
 
-ROLE_LABELS = {
-    COUNTY: "县区人社经办人员",
-    CLERK: "服务中心窗口人员",
-    GUARANTEE: "担保机构人员",
-    BANK: "经办银行人员",
-    APPLICANT: "申请人",
-    SYSTEM: "系统",
-}
-
-
-@dataclass(frozen=True)
-class Step:
-    action: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    label: str
-    mode: str = ANY
-    flag: str | None = None  # the approval flag the step sets (hr_ok / guarantee_ok / bank_ok)
-
-
-def _step(action, sources, target, roles, label, mode=ANY, flag=None) -> Step:
-    return Step(action, frozenset(sources), target, frozenset(roles), label, mode, flag)
+__all__ = ["ANY", "APPLICANT", "ROLE_LABELS", "STAY", "SYSTEM", "Context", "Effect", "Step"]
 
 
 REVIEW = (S.SUBMITTED, S.HR_APPROVED, S.GUARANTEE_APPROVED, S.BANK_APPROVED)
@@ -114,43 +86,31 @@ STEPS: tuple[Step, ...] = (
     _step("write_off", [S.COMPENSATED], S.WRITTEN_OFF, [GUARANTEE], "代偿核销"),
 )
 # fmt: on
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(s.action for s in STEPS))
-ACTION_LABELS: dict[str, str] = {s.action: s.label for s in STEPS}
 
 
-@dataclass(frozen=True)
-class Waiting:
-    """Who the application waits for in a state, and the policy fields giving their working days (the
-    longest counts). ``keep`` carries the deadline over from the previous state (the bank's days run from
-    its acceptance to disbursement)."""
+def _policy_days(*fields: str):
+    def days(application: LoanApplication, day: dt.date) -> int | None:
+        policy = policy_on(day)
+        return None if policy is None else max(getattr(policy, f) for f in fields)
 
-    roles: frozenset[str]
-    days: tuple[str, ...] = ()
-    merged_roles: frozenset[str] | None = None
-    merged_days: tuple[str, ...] | None = None
-    keep: bool = False
-
-    def roles_for(self, merged: bool) -> frozenset[str]:
-        return self.merged_roles if merged and self.merged_roles is not None else self.roles
-
-    def days_for(self, merged: bool) -> tuple[str, ...]:
-        return self.merged_days if merged and self.merged_days is not None else self.days
+    return days
 
 
-WAITING: dict[str, Waiting] = {
+Waiting = machine.Waiting
+WAITING: dict[str, machine.Waiting] = {
     # drafts and returns wait for the applicant (on the portal, or at the service centre's window)
-    S.DRAFT: Waiting(frozenset({CLERK, APPLICANT})),
-    S.RETURNED: Waiting(frozenset({CLERK, APPLICANT})),
-    S.SUBMITTED: Waiting(
-        frozenset({COUNTY}),
-        ("hr_review_days",),
-        merged_roles=frozenset({COUNTY, GUARANTEE, BANK}),
-        merged_days=("hr_review_days", "guarantee_review_days", "bank_review_days"),
+    S.DRAFT: machine.waiting({CLERK, APPLICANT}),
+    S.RETURNED: machine.waiting({CLERK, APPLICANT}),
+    S.SUBMITTED: machine.waiting(
+        {COUNTY},
+        _policy_days("hr_review_days"),
+        merged_roles={COUNTY, GUARANTEE, BANK},
+        merged_days=_policy_days("hr_review_days", "guarantee_review_days", "bank_review_days"),
     ),
-    S.HR_APPROVED: Waiting(frozenset({GUARANTEE}), ("guarantee_review_days",)),
-    S.GUARANTEE_APPROVED: Waiting(frozenset({BANK}), ("bank_review_days",)),
-    S.BANK_APPROVED: Waiting(frozenset({BANK}), keep=True),
-    S.CONTRACTED: Waiting(frozenset({BANK}), keep=True),
+    S.HR_APPROVED: machine.waiting({GUARANTEE}, _policy_days("guarantee_review_days")),
+    S.GUARANTEE_APPROVED: machine.waiting({BANK}, _policy_days("bank_review_days")),
+    S.BANK_APPROVED: machine.waiting({BANK}, keep=True),
+    S.CONTRACTED: machine.waiting({BANK}, keep=True),
 }
 FLAG_OF_ROLE = {COUNTY: "hr_ok", GUARANTEE: "guarantee_ok", BANK: "bank_ok"}
 
@@ -159,133 +119,9 @@ def mode_of(application: LoanApplication) -> str:
     return MERGED if application.merged_review else SEQUENTIAL
 
 
-def steps_for(action: str) -> list[Step]:
-    return [s for s in STEPS if s.action == action]
-
-
-def waiting_roles(application: LoanApplication) -> list[str]:
-    """The roles the application waits for now (merged review: those whose approval is still missing)."""
-    waiting = WAITING.get(application.status)
-    if waiting is None:
-        return []
-    roles = waiting.roles_for(application.merged_review)
-    if application.status == S.SUBMITTED and application.merged_review:
-        roles = frozenset(r for r in roles if not getattr(application, FLAG_OF_ROLE[r]))
-    return sorted(roles)
-
-
-# --------------------------------------------------------------------------- who is acting
-
-
-def is_applicant(actor: Any, application: LoanApplication) -> bool:
-    """The applicant acting on the portal (users are linked to registry records by the portal issue)."""
-    entrepreneur_id = getattr(actor, "entrepreneur_id", None)
-    return entrepreneur_id is not None and entrepreneur_id == application.entrepreneur_id
-
-
-def actor_roles(actor: Any, application: LoanApplication) -> set[str]:
-    """The roles ``actor`` holds *for this application*: an assignment whose region covers the
-    application's region and, for banks and guarantee institutions, whose organization the application is
-    routed to."""
-    if actor is None:
-        return {SYSTEM}
-    roles: set[str] = set()
-    if is_applicant(actor, application):
-        roles.add(APPLICANT)
-    if not getattr(actor, "is_authenticated", False) or not hasattr(actor, "assignments"):
-        return roles
-    paths = application.scope_tree_paths()
-    assignments = actor.assignments()
-    active = getattr(actor, "active_region_path", None)
-    if active:  # the region switcher narrows what the user works on, as it does for reads
-        assignments = [a for a in assignments if a.region.tree_path == active] or assignments
-    org_fields = LoanApplication.scope_organization
-    for a in assignments:
-        if not any(p.startswith(a.region.tree_path) for p in paths):
-            continue
-        org_field = org_fields.get(a.role)
-        if org_field is not None:
-            org_id = getattr(actor, "organization_id", None)
-            if org_id is None or getattr(application, f"{org_field}_id") != org_id:
-                continue
-        roles.add(a.role)
-    return roles
-
-
-def _label(roles: Iterable[str]) -> str:
-    return "、".join(ROLE_LABELS.get(r, r) for r in sorted(roles))
-
-
-STATUS_VALUES = frozenset(S.values)
-STEPS_BY_ACTION: dict[str, tuple[Step, ...]] = {a: tuple(s for s in STEPS if s.action == a) for a in ACTIONS}
-ROLES_BY_ACTION: dict[str, frozenset[str]] = {
-    a: frozenset().union(*(s.roles for s in steps)) for a, steps in STEPS_BY_ACTION.items()
-}
-
-
-def status_label(status: str) -> str:
-    """The Chinese label of a status (cheaper than ``get_status_display()`` in lists)."""
-    return str(S(status).label) if status in STATUS_VALUES else status
-
-
-def match(application: LoanApplication, action: str, roles: set[str]) -> tuple[Step | None, str]:
-    """The step ``action`` takes for a caller holding ``roles``, or why not: ``unknown_action``,
-    ``wrong_state``, ``wrong_role``, ``already_done``. Never raises (used to list allowed actions)."""
-    candidates = STEPS_BY_ACTION.get(action)
-    if not candidates:
-        return None, "unknown_action"
-    mode = mode_of(application)
-    from_here = [s for s in candidates if s.mode in (ANY, mode) and application.status in s.sources]
-    if not from_here:
-        return None, "wrong_state" if roles & ROLES_BY_ACTION[action] else "wrong_role"
-    mine = [s for s in from_here if s.roles & roles]
-    if not mine:
-        return None, "wrong_role"
-    step = mine[0]
-    if step.flag and getattr(application, step.flag):
-        return None, "already_done"
-    return step, ""
-
-
-def authorize(application: LoanApplication, action: str, roles: set[str]) -> Step:
-    """The step ``action`` takes from the application's state for a caller holding ``roles``, or the
-    refusal: unknown action (404), wrong role (403), wrong state (409)."""
-    step, refusal = match(application, action, roles)
-    if step is not None:
-        return step
-    if refusal == "unknown_action":
-        raise NotFound("loan.unknown_action", f"未知的操作：{action}。")
-    label = ACTION_LABELS[action]
-    status = application.status
-    if refusal == "already_done":
-        raise Conflict(
-            "loan.wrong_state",
-            f"“{label}”已办理，不能重复办理。",
-            details={"status": status, "action": action},
-        )
-    if refusal == "wrong_state":
-        raise Conflict(
-            "loan.wrong_state",
-            f"申请当前状态为“{status_label(status)}”，不能{label}。",
-            details={"status": status, "action": action},
-        )
-    mode = mode_of(application)
-    here = [s for s in STEPS_BY_ACTION[action] if s.mode in (ANY, mode) and status in s.sources]
-    owners = set().union(*(s.roles for s in here)) if here else set(ROLES_BY_ACTION[action])
-    where = "当前环节的" if here else ""
-    raise Forbidden(
-        "loan.wrong_role",
-        f"{where}“{label}”由{_label(owners)}办理。",
-        details={"action": action, "roles": sorted(owners)},
-    )
-
-
-def allowed_actions(application: LoanApplication, actor: Any) -> list[str]:
-    """The actions ``actor`` may take on the application now (for the UI and the API detail)."""
-    roles = actor_roles(actor, application)
-    if not roles:
-        return []
-    return [a for a in ACTIONS if match(application, a, roles)[0] is not None]
+def _all_approved(application: LoanApplication, step: Step, from_status: str) -> str:
+    all_set = application.hr_ok and application.guarantee_ok and application.bank_ok
+    return S.BANK_APPROVED if all_set else from_status
 
 
 def current_priority(application: LoanApplication) -> bool:
@@ -300,7 +136,68 @@ def current_priority(application: LoanApplication) -> bool:
     ).exists()
 
 
-# --------------------------------------------------------------------------- deadlines
+def _refresh_priority(ctx: Context) -> None:
+    ctx.obj.priority = current_priority(ctx.obj)
+
+
+LOANS = machine.Workflow(
+    name="loan_application",
+    code="loan",
+    model=LoanApplication,
+    noun="申请",
+    steps=STEPS,
+    waiting=WAITING,
+    event_model=LoanEvent,
+    event_fk="application",
+    role_labels=ROLE_LABELS,
+    status_labels=S,
+    mode_of=mode_of,
+    applicant_of=lambda application: application.entrepreneur_id,
+    due_field="step_due",
+    resolve_target=_all_approved,
+    before_save=_refresh_priority,
+)
+ACTIONS = LOANS.actions
+ACTION_LABELS = LOANS.action_labels
+STEPS_BY_ACTION = LOANS.steps_by_action
+ROLES_BY_ACTION = LOANS.roles_by_action
+STATUS_VALUES = frozenset(S.values)
+
+
+def steps_for(action: str) -> list[Step]:
+    return LOANS.steps_for(action)
+
+
+def waiting_roles(application: LoanApplication) -> list[str]:
+    """The roles the application waits for now (merged review: those whose approval is still missing)."""
+    return LOANS.waiting_roles(application)
+
+
+def is_applicant(actor: Any, application: LoanApplication) -> bool:
+    """The applicant acting on the portal (the portal user linked to the application's person)."""
+    return LOANS.is_applicant(actor, application)
+
+
+def actor_roles(actor: Any, application: LoanApplication) -> set[str]:
+    return LOANS.actor_roles(actor, application)
+
+
+def status_label(status: str) -> str:
+    """The Chinese label of a status (cheaper than ``get_status_display()`` in lists)."""
+    return str(S(status).label) if status in STATUS_VALUES else status
+
+
+def match(application: LoanApplication, action: str, roles: set[str]) -> tuple[Step | None, str]:
+    return LOANS.match(application, action, roles)
+
+
+def authorize(application: LoanApplication, action: str, roles: set[str]) -> Step:
+    return LOANS.authorize(application, action, roles)
+
+
+def allowed_actions(application: LoanApplication, actor: Any) -> list[str]:
+    """The actions ``actor`` may take on the application now (for the UI and the API detail)."""
+    return LOANS.allowed_actions(application, actor)
 
 
 def policy_on(day: dt.date) -> LoanPolicy | None:
@@ -311,115 +208,20 @@ def policy_on(day: dt.date) -> LoanPolicy | None:
 
 def due_date(application: LoanApplication, status: str, day: dt.date) -> dt.date | None:
     """The deadline of the step the application waits for on entering ``status`` on ``day``."""
-    from fanxiang.loans.calendar import add_workdays
-
-    waiting = WAITING.get(status)
-    if waiting is None:
-        return None
-    if waiting.keep:
-        return application.step_due
-    fields = waiting.days_for(application.merged_review)
-    if not fields:
-        return None
-    policy = policy_on(day)
-    if policy is None:
-        return None
-    return add_workdays(day, max(getattr(policy, f) for f in fields))
-
-
-# --------------------------------------------------------------------------- the one transition
-
-
-@dataclass
-class Context:
-    """What an effect sees: the locked application, the step being taken and who takes it."""
-
-    application: LoanApplication
-    step: Step
-    actor: Any
-    roles: set[str]
-    today: dt.date
-    note: str
-    data: dict = field(default_factory=dict)  # goes into the event (and the audit record)
-
-    @property
-    def acting_role(self) -> str:
-        owned = sorted(self.step.roles & self.roles)
-        return owned[0] if owned else ""
-
-
-Effect = Callable[[Context], None]
+    return LOANS.due_date(application, status, day)
 
 
 def lock(application: LoanApplication | int) -> LoanApplication:
-    pk = application if isinstance(application, int) else application.pk
-    found = LoanApplication.objects.select_for_update().filter(pk=pk).first()
-    if found is None:
-        raise NotFound("not_found", "记录不存在或无权访问。")
-    return found
+    return LOANS.lock(application)
 
 
 def ensure_visible(actor: Any, application: LoanApplication) -> None:
-    """404 for a caller who may not see the application (another county, another bank …)."""
-    if actor is None or is_applicant(actor, application):
-        return
-    if not resolve(actor, LoanApplication, VIEW).covers(application):
-        raise NotFound("not_found", "记录不存在或无权访问。")
+    LOANS.ensure_visible(actor, application)
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is None:
-        return "系统"
-    return (getattr(actor, "real_name", "") or getattr(actor, "username", ""))[:64]
-
-
-def record(
-    *,
-    application: LoanApplication,
-    action: str,
-    from_status: str,
-    to_status: str,
-    actor: Any,
-    role: str,
-    note: str = "",
-    data: dict | None = None,
-    request: Any = None,
-) -> LoanEvent:
-    """The typed event and the audit record of one step, in the caller's transaction."""
-    user = actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None
-    event = LoanEvent.objects.create(
-        application=application,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=user,
-        actor_name=_actor_name(actor),
-        actor_role=role,
-        note=note,
-        data=data or {},
-    )
-    audit.record_transition(
-        obj=application,
-        actor=user,
-        transition=action,
-        from_state=from_status,
-        to_state=to_status,
-        request=request,
-        data={"role": role, "note": note[:500], **_jsonable(data or {})},
-    )
-    # the applicant hears of the step once it is committed (a notification problem never undoes the step)
-    from fanxiang.notifications.loan_events import loan_event_committed
-
-    transaction.on_commit(lambda pk=event.pk: loan_event_committed(pk))
-    return event
-
-
-def _jsonable(data: dict) -> dict:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+def record(*, application: LoanApplication, **fields: Any) -> LoanEvent:
+    """The typed event and the audit record of a step, in the caller's transaction."""
+    return LOANS.record(obj=application, **fields)
 
 
 def transition(
@@ -432,45 +234,7 @@ def transition(
     effect: Effect | None = None,
     request: Any = None,
 ) -> LoanApplication:
-    """Take ``action`` on the application for ``actor`` (None: the system). See the module docstring."""
-    note = (note or "").strip()
-    if len(note) > 2000:
-        raise InvalidInput.field("note", "loan.note_too_long", "意见/说明不能超过2000字。")
-    today = today or timezone.localdate()
-    with transaction.atomic(), audit.acting_as(actor):
-        app = lock(application)
-        ensure_visible(actor, app)
-        roles = actor_roles(actor, app)
-        step = authorize(app, action, roles)
-        from_status = app.status
-        ctx = Context(app, step, actor, roles, today, note)
-        if effect is not None:
-            effect(ctx)
-        if step.flag:
-            setattr(app, step.flag, True)
-        if step.target == STAY:
-            to_status = from_status
-        elif step.target == ALL_APPROVED:
-            all_set = app.hr_ok and app.guarantee_ok and app.bank_ok
-            to_status = S.BANK_APPROVED if all_set else from_status
-        else:
-            to_status = step.target
-        if to_status != from_status:
-            app.step_due = due_date(app, to_status, today)
-            app.status = to_status
-        app.priority = current_priority(app)
-        app.save()
-        record(
-            application=app,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            role=ctx.acting_role,
-            note=note,
-            data=ctx.data,
-            request=request,
-        )
-        if actor is not None and not is_applicant(actor, app):
-            ensure_in_scope(actor, app, CHANGE)
-        return app
+    """Take ``action`` on the application for ``actor`` (None: the system)."""
+    return LOANS.transition(
+        application, action, actor, note=note, today=today, effect=effect, request=request
+    )

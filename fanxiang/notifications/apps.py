@@ -18,6 +18,11 @@ class NotificationsConfig(AppConfig):
 
         track(m.NotificationTemplate)
         account_locked_out.connect(account_events.on_account_locked, dispatch_uid="fx-account-locked-notice")
+        # loan steps reach the applicant once committed (the workflow machine runs subscribers on commit)
+        from fanxiang.loans.workflow import LOANS
+        from fanxiang.notifications.loan_events import loan_event_committed
+
+        LOANS.subscribe(loan_event_committed)
         register_nav(
             NavItem(_("消息通知"), _("我的消息"), "notifications:inbox", roles=tuple(Role.values), order=90)
         )

@@ -1,6 +1,7 @@
 """Loan workflow events → notifications to the applicant.
 
-``fanxiang.loans.workflow.record()`` schedules :func:`loan_event_committed` with ``transaction.on_commit``:
+The loan workflow (``fanxiang.loans.workflow.LOANS``, subscribed in ``NotificationsConfig.ready``) runs
+:func:`loan_event_committed` with ``transaction.on_commit``:
 the applicant hears of a step only once it is committed, and a notification problem never rolls a loan
 decision back (it is logged). Overdue periods and due-date reminders are raised per schedule period by
 ``manage.py send_repayment_reminders`` (daily), not here.

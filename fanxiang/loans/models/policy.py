@@ -115,20 +115,4 @@ class LprRate(models.Model):
         return f"{self.effective_date} {self.one_year}%"
 
 
-class Holiday(models.Model):
-    """Calendar exceptions for working-day deadlines: a holiday on a weekday, or a working weekend day."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("调休上班"), default=False)
-    name = models.CharField(_("名称"), max_length=40, blank=True)
-
-    class Meta:
-        verbose_name = _("节假日")
-        verbose_name_plural = _("节假日")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
 Decimal0 = Decimal("0.00")

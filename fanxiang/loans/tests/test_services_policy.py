@@ -11,10 +11,12 @@ import pytest
 from auditlog.models import LogEntry
 
 from fanxiang.core.errors import Forbidden, InvalidInput
-from fanxiang.loans import calendar, policy_services
+from fanxiang.core import calendar
+from fanxiang.loans import policy_services
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.eligibility import policy_on
-from fanxiang.loans.models import Holiday, LoanPolicy, LprRate
+from fanxiang.core.models import Holiday
+from fanxiang.loans.models import LoanPolicy, LprRate
 from fanxiang.loans.tests.repayment_factories import d, loan, person
 
 pytestmark = pytest.mark.django_db
