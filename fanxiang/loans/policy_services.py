@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput
-from fanxiang.loans.choices import BorrowerCategory, SubsidyMode, SubsidyPayment
 from fanxiang.core.models import Holiday
+from fanxiang.loans.choices import BorrowerCategory, SubsidyMode, SubsidyPayment
 from fanxiang.loans.models import LoanPolicy, LprRate, RepaymentPlan
 
 ADMIN_ROLES = ("city_admin",)

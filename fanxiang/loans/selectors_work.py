@@ -23,11 +23,11 @@ from django.db.models import (
 from django.utils import timezone
 
 from fanxiang.core.errors import DomainError
+from fanxiang.core.models import Holiday
 from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, resolve
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.choices import AppStatus as S
 from fanxiang.loans.choices import BatchStatus, ScheduleStatus
-from fanxiang.core.models import Holiday
 from fanxiang.loans.models import (
     LoanApplication,
     LoanPolicy,

@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from auditlog.models import LogEntry
 
-from fanxiang.core.errors import Forbidden, InvalidInput
 from fanxiang.core import calendar
+from fanxiang.core.errors import Forbidden, InvalidInput
+from fanxiang.core.models import Holiday
 from fanxiang.loans import policy_services
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.eligibility import policy_on
-from fanxiang.core.models import Holiday
 from fanxiang.loans.models import LoanPolicy, LprRate
 from fanxiang.loans.tests.repayment_factories import d, loan, person
 

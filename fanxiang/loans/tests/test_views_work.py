@@ -13,8 +13,8 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from fanxiang.accounts.models import RoleAssignment, User
-from fanxiang.loans import repayment as svc
 from fanxiang.core.models import Holiday
+from fanxiang.loans import repayment as svc
 from fanxiang.loans.models import LoanApplication, LoanPolicy, LprRate, Repayment, SubsidyBatch
 from fanxiang.loans.tests.repayment_factories import d, loan, org, person
 from fanxiang.regions.models import Region
