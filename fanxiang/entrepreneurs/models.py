@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core import pii
+from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.entrepreneurs.choices import (
     BusinessKind,
@@ -288,6 +289,19 @@ class TransferRequest(RegionScopedModel):
 
     def __str__(self) -> str:
         return f"{self.entrepreneur.name}: {self.from_region} → {self.to_region}"
+
+
+class TransferEvent(WorkflowEvent):
+    """One step of a transfer (request, approve, reject), written by the transfer workflow
+    (:data:`fanxiang.entrepreneurs.workflows.TRANSFERS`) in the step's transaction."""
+
+    transfer = models.ForeignKey(
+        TransferRequest, verbose_name=_("转移申请"), on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("转移申请记录")
+        verbose_name_plural = _("转移申请记录")
 
 
 class ImportJob(models.Model):

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from fanxiang.core import pii
+from fanxiang.core.history import history_of
 from fanxiang.core.scope import ADD, VIEW, can, resolve, scope_q
 from fanxiang.entrepreneurs.choices import RecordStatus, ReviewStatus
 from fanxiang.entrepreneurs.models import (
@@ -189,9 +190,6 @@ TIMELINE_LIMIT = 100
 def entrepreneur_timeline(user: Any, entrepreneur: Entrepreneur) -> list[dict]:
     """The change log of the person and of their businesses, job reports and transfers (those in the
     user's scope), newest first, each with before/after values."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
     business_ids = list(
         businesses_for_user(user)
         .filter(founder_links__entrepreneur=entrepreneur)
@@ -203,29 +201,31 @@ def entrepreneur_timeline(user: Any, entrepreneur: Entrepreneur) -> list[dict]:
     transfer_ids = list(
         transfers_for_user(user).filter(entrepreneur=entrepreneur).values_list("pk", flat=True)
     )
-    ct = ContentType.objects.get_for_models(Entrepreneur, Business, JobReport, TransferRequest)
-    q = Q(content_type=ct[Entrepreneur], object_id=entrepreneur.pk)
-    for model, ids in ((Business, business_ids), (JobReport, report_ids), (TransferRequest, transfer_ids)):
-        if ids:
-            q |= Q(content_type=ct[model], object_id__in=ids)
-    entries = LogEntry.objects.filter(q).select_related("actor", "content_type").order_by("-timestamp", "-id")
-    return [_timeline_row(e, ct) for e in entries[:TIMELINE_LIMIT]]
+    entries = history_of(
+        entrepreneur,
+        (Business, business_ids),
+        (JobReport, report_ids),
+        (TransferRequest, transfer_ids),
+        limit=TIMELINE_LIMIT,
+    )
+    return [_timeline_row(e) for e in entries]
 
 
 def business_timeline(user: Any, business: Business) -> list[dict]:
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
     report_ids = list(job_reports_for_user(user).filter(business=business).values_list("pk", flat=True))
-    ct = ContentType.objects.get_for_models(Business, JobReport)
-    q = Q(content_type=ct[Business], object_id=business.pk)
-    if report_ids:
-        q |= Q(content_type=ct[JobReport], object_id__in=report_ids)
-    entries = LogEntry.objects.filter(q).select_related("actor", "content_type").order_by("-timestamp", "-id")
-    return [_timeline_row(e, ct) for e in entries[:TIMELINE_LIMIT]]
+    entries = history_of(business, (JobReport, report_ids), limit=TIMELINE_LIMIT)
+    return [_timeline_row(e) for e in entries]
 
 
-_TRANSITIONS = {"request": "申请", "approve": "同意", "reject": "拒绝", "merge": "合并", "dismiss": "排除"}
+# Labels of the workflow steps (transfers) and review decisions (duplicates) a timeline entry records:
+# a label table for display only, not a transition table (transfers run on entrepreneurs.workflows).
+_DECISION_LABELS = {
+    "request": "申请",
+    "approve": "同意",
+    "reject": "拒绝",
+    "merge": "合并",
+    "dismiss": "排除",
+}
 # Bookkeeping fields left out of the timeline (they change with every write or never mean anything).
 _TIMELINE_SKIP = {"id", "created_at", "updated_at", "name_initials"}
 
@@ -242,11 +242,10 @@ def _shown_labels(model: type) -> dict[str, str]:
     return labels
 
 
-def _timeline_row(entry: Any, ct: dict) -> dict:
+def _timeline_row(entry: Any) -> dict:
     from fanxiang.core import audit
 
-    models = {v.pk: k for k, v in ct.items()}
-    model = models.get(entry.content_type_id)
+    model = entry.content_type.model_class()
     shown = _shown_labels(model) if model else {}
     event = audit.event_of(entry)
     try:
@@ -276,7 +275,7 @@ def _timeline_row(entry: Any, ct: dict) -> dict:
         "actor": entry.actor.display_name if entry.actor else "系统",
         "object": f"{model._meta.verbose_name if model else ''}：{entry.object_repr}",
         "event": str(audit.EVENT_LABELS.get(event, event)),
-        "detail": _TRANSITIONS.get(data.get("transition", ""), data.get("transition", "")),
+        "detail": _DECISION_LABELS.get(data.get("transition", ""), data.get("transition", "")),
         "created": created,
         "changes": rows,
         "remote_addr": entry.remote_addr or "",

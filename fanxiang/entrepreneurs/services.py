@@ -14,6 +14,7 @@ from django.utils import timezone
 from fanxiang.core import audit, pii
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, CHANGE, can, ensure_in_scope, resolve
+from fanxiang.core.workflow import Context
 from fanxiang.entrepreneurs.choices import (
     INDICATOR_JOBS_CREATED,
     INDICATOR_NEW_ENTREPRENEURS,
@@ -32,6 +33,7 @@ from fanxiang.entrepreneurs.models import (
     TransferRequest,
 )
 from fanxiang.entrepreneurs.validation import clean_business, clean_entrepreneur
+from fanxiang.entrepreneurs.workflows import TRANSFERS
 from fanxiang.regions.models import Region
 from fanxiang.regions.rollups import rollup_add_many
 
@@ -279,55 +281,55 @@ def transfer_request(*, actor: Any, id_number: str, to_region: Region, reason: s
         reason=reason.strip()[:200],
         requested_by=actor,
     )
-    audit.record_transition(
-        obj=transfer, actor=actor, transition="request", from_state="", to_state=TransferStatus.PENDING
+    TRANSFERS.record(
+        obj=transfer,
+        action="request",
+        from_status="",
+        to_status=TransferStatus.PENDING,
+        actor=actor,
+        role=TRANSFERS.requester_role(actor, transfer),
+        note=transfer.reason,
     )
     return transfer
 
 
 @audit.audited
-@transaction.atomic
 def transfer_decide(
     *, actor: Any, transfer: TransferRequest, approve: bool, note: str = ""
 ) -> TransferRequest:
-    """The holding county (or the city) approves or rejects; approval moves the person and their counts."""
-    transfer = (
-        TransferRequest.objects.select_for_update()
-        .select_related("entrepreneur", "from_region")
-        .get(pk=transfer.pk)
+    """The holding county (or the city) approves or rejects; approval moves the person and their counts.
+    One step of :data:`~fanxiang.entrepreneurs.workflows.TRANSFERS` (locks, authorises, writes the event)."""
+    return TRANSFERS.transition(
+        transfer,
+        "approve" if approve else "reject",
+        actor,
+        note=(note or "").strip()[:200],
+        effect=_transfer_decided,
     )
-    if transfer.status != TransferStatus.PENDING:
-        raise InvalidInput("transfer.not_pending", "该申请已处理。")
-    if not can(actor, Entrepreneur, CHANGE, transfer.from_region.tree_path):
-        raise Forbidden("transfer.decide_forbidden", "只有转出地或市级可以审批转移申请。")
-    if not approve and not (note or "").strip():
+
+
+def _transfer_decided(ctx: Context) -> None:
+    """The effect of a decision: a rejection needs its reason; an approval moves the person."""
+    transfer = ctx.obj
+    approve = ctx.step.action == "approve"
+    if not approve and not ctx.note:
         raise InvalidInput.field("note", "transfer.reject_reason_required", "拒绝时请填写理由。")
-    new_status = TransferStatus.APPROVED if approve else TransferStatus.REJECTED
-    transfer.status = new_status
-    transfer.decided_by = actor
+    transfer.decided_by = ctx.actor
     transfer.decided_at = timezone.now()
-    transfer.decision_note = (note or "").strip()[:200]
-    transfer.save()
-    if approve:
-        person = Entrepreneur.objects.select_for_update().get(pk=transfer.entrepreneur_id)
-        old_region_id = person.region_id
-        person.region = transfer.to_region
-        person.save()
-        if person.status == RecordStatus.ACTIVE:
-            rollup_add_many(
-                [
-                    (old_region_id, INDICATOR_NEW_ENTREPRENEURS, person.counted_on, -1),
-                    (person.region_id, INDICATOR_NEW_ENTREPRENEURS, person.counted_on, 1),
-                ]
-            )
-    audit.record_transition(
-        obj=transfer,
-        actor=actor,
-        transition="approve" if approve else "reject",
-        from_state=TransferStatus.PENDING,
-        to_state=new_status,
-    )
-    return transfer
+    transfer.decision_note = ctx.note
+    if not approve:
+        return
+    person = Entrepreneur.objects.select_for_update().get(pk=transfer.entrepreneur_id)
+    old_region_id = person.region_id
+    person.region = transfer.to_region
+    person.save()
+    if person.status == RecordStatus.ACTIVE:
+        rollup_add_many(
+            [
+                (old_region_id, INDICATOR_NEW_ENTREPRENEURS, person.counted_on, -1),
+                (person.region_id, INDICATOR_NEW_ENTREPRENEURS, person.counted_on, 1),
+            ]
+        )
 
 
 # --------------------------------------------------------------------------- duplicates

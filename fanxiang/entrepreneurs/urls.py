@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fanxiang.entrepreneurs import views, views_import
+from fanxiang.entrepreneurs import views, views_import, views_transfers
 
 app_name = "entrepreneurs"
 
@@ -21,8 +21,8 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.EntrepreneurRevealView.as_view(), name="reveal"),
     path("duplicates/", views.DuplicateListView.as_view(), name="duplicates"),
     path("duplicates/<int:pk>/resolve/", views.DuplicateResolveView.as_view(), name="duplicate_resolve"),
-    path("transfers/", views.TransferListView.as_view(), name="transfers"),
-    path("transfers/<int:pk>/decide/", views.TransferDecideView.as_view(), name="transfer_decide"),
+    path("transfers/", views_transfers.TransferListView.as_view(), name="transfers"),
+    path("transfers/<int:pk>/decide/", views_transfers.TransferDecideView.as_view(), name="transfer_decide"),
     path("businesses/", views.BusinessListView.as_view(), name="business_list"),
     path("businesses/new/", views.BusinessCreateView.as_view(), name="business_create"),
     path("businesses/export/", views.BusinessExportView.as_view(), name="business_export"),

@@ -1,5 +1,6 @@
 """Registry pages: lists, details with the change timeline, create/edit forms with the live ID-number
-check, duplicate review and transfers. Thin: reads through selectors, writes through services."""
+check and duplicate review (transfers: ``views_transfers``). Thin: reads through selectors, writes through
+services."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
-from fanxiang.core.errors import DomainError, InvalidInput
+from fanxiang.core.errors import DomainError
 from fanxiang.core.scope import ADD, CHANGE, REVEAL, VIEW, can, resolve
 from fanxiang.core.validators import check_credit_code, check_id_number
 from fanxiang.core.views import (
@@ -25,7 +26,7 @@ from fanxiang.core.views import (
     ServiceFormView,
 )
 from fanxiang.entrepreneurs import selectors, services
-from fanxiang.entrepreneurs.choices import RecordStatus, ReviewStatus, Sex, TransferStatus
+from fanxiang.entrepreneurs.choices import RecordStatus, ReviewStatus, Sex
 from fanxiang.entrepreneurs.filtersets import BusinessFilter, EntrepreneurFilter
 from fanxiang.entrepreneurs.forms import (
     BusinessEditForm,
@@ -35,8 +36,6 @@ from fanxiang.entrepreneurs.forms import (
     EntrepreneurEditForm,
     EntrepreneurForm,
     JobReportForm,
-    TransferDecideForm,
-    TransferRequestForm,
     add_service_error,
     founder_label,
     region_label,
@@ -69,7 +68,8 @@ BUSINESS_COLUMNS = [
 ]
 
 
-def _flash_error(request, exc: DomainError) -> None:
+def flash_error(request, exc: DomainError) -> None:
+    """A refused step as a flash message (the code in brackets, for the clerk to quote)."""
     messages.error(request, f"{exc.message}（{exc.code}）")
 
 
@@ -698,106 +698,10 @@ class DuplicateResolveView(LoginRequiredMixin, View):
                 actor=request.user, candidate=candidate, merge=merge, keep=keep, note=d["note"]
             )
         except DomainError as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             if merge:
                 messages.success(request, f"已合并：保留 {keep}，另一条记录已注销并转移其经营主体。")
             else:
                 messages.success(request, "已标记为非重复。")
         return HttpResponseRedirect(back)
-
-
-# --------------------------------------------------------------------------- transfers
-
-
-class TransferListView(LoginRequiredMixin, View):
-    """Transfer requests into or out of my regions; a request form (exact ID number + target region);
-    approve/reject for the holding county or the city."""
-
-    def check_permission(self):
-        if resolve(self.request.user, TransferRequest, VIEW).empty:
-            raise PermissionDenied
-
-    def can_request(self) -> bool:
-        return not resolve(self.request.user, Entrepreneur, ADD).empty
-
-    def get(self, request):
-        self.check_permission()
-        form = TransferRequestForm(user=request.user) if self.can_request() else None
-        return render(request, "entrepreneurs/transfers.html", self.context(form))
-
-    def post(self, request):
-        self.check_permission()
-        if not self.can_request():
-            raise PermissionDenied
-        form = TransferRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                if d["to_region"] is None:
-                    raise InvalidInput.field("to_region", "transfer.to_region_required", "请选择转入地。")
-                transfer = services.transfer_request(
-                    actor=request.user, id_number=d["id_number"], to_region=d["to_region"], reason=d["reason"]
-                )
-            except DomainError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"已提出转移申请：{transfer.entrepreneur.name}（{transfer.from_region.name} → "
-                    f"{transfer.to_region.name}），待转出地或市级审批。",
-                )
-                return HttpResponseRedirect(reverse("entrepreneurs:transfers"))
-        return render(request, "entrepreneurs/transfers.html", self.context(form), status=422)
-
-    def context(self, form) -> dict:
-        user = self.request.user
-        status = self.request.GET.get("status", "")
-        qs = selectors.transfers_for_user(user).select_related("entrepreneur__region")
-        if status in TransferStatus.values:
-            qs = qs.filter(status=status)
-        page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(self.request.GET.get("page"))
-        rows = []
-        for t in page:
-            pending = t.status == TransferStatus.PENDING
-            rows.append(
-                {
-                    "t": t,
-                    "visible": can(user, Entrepreneur, VIEW, t.entrepreneur.region.tree_path),
-                    "can_decide": pending and can(user, Entrepreneur, CHANGE, t.from_region.tree_path),
-                    "incoming": can(user, Entrepreneur, ADD, t.to_region.tree_path),
-                }
-            )
-        return {
-            "title": "人员转移申请",
-            "form": form,
-            "rows": rows,
-            "page_obj": page,
-            "status": status,
-            "statuses": TransferStatus.choices,
-        }
-
-
-class TransferDecideView(LoginRequiredMixin, View):
-    def post(self, request, pk: int):
-        transfer = selectors.transfers_for_user(request.user).filter(pk=pk).first()
-        if transfer is None:
-            raise Http404
-        form = TransferDecideForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-        else:
-            approve = form.cleaned_data["decision"] == "approve"
-            try:
-                services.transfer_decide(
-                    actor=request.user, transfer=transfer, approve=approve, note=form.cleaned_data["note"]
-                )
-            except DomainError as exc:
-                _flash_error(request, exc)
-            else:
-                messages.success(
-                    request, "已同意转移，人员已转入申请地。" if approve else "已拒绝该转移申请。"
-                )
-        return HttpResponseRedirect(reverse("entrepreneurs:transfers"))
