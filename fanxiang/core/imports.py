@@ -1,4 +1,19 @@
-"""Bounded reading of uploaded workbooks and CSV files, shared by every import.
+"""The import framework of every Excel/CSV import: the entry point.
+
+An import declares an :class:`ImportSpec` (Chinese headers ↔ fields, required columns, limits) and gets:
+
+* :func:`read_table`: the upload (``.xlsx``/``.xls``/``.ods`` through python-calamine with an openpyxl
+  fallback, ``.csv`` in UTF-8, GBK or Excel's UTF-16 with its delimiter detected) as header-mapped
+  rows with their Excel row numbers, every file-level problem refused with a stable ``import.*`` code;
+* cell helpers (:func:`cell_text`, :func:`cell_date`, :func:`parse_date`, :func:`parse_decimal`);
+* :class:`ImportReport` (one shape for every import), :class:`RowErrors`, the modes
+  (all-or-nothing / partial / dry run: :class:`NothingWritten`, :func:`keep_write`);
+* the set-wise write (:func:`insert_rows`, :func:`write_change_log`, :func:`bulk_write_session`);
+* files out: :func:`template_workbook`, :func:`bad_rows_workbook`, :func:`export_sheet`, all through
+  the safe writer :mod:`fanxiang.core.excel`;
+* background jobs with progress (:mod:`fanxiang.core.import_jobs`, by protocol over an app's job model).
+
+Bounded reading.
 
 An ``.xlsx`` is a zip of XML: a 2 KB file can declare a cell at ``XFD1048576`` or hold one
 512 MiB cell, and a dense reader then allocates the whole grid.  :func:`check_workbook`
@@ -14,10 +29,45 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fanxiang.core import import_jobs as jobs
 from fanxiang.core.errors import InvalidInput
+from fanxiang.core.import_cells import blank, cell_date, cell_text, parse_date, parse_decimal
+from fanxiang.core.import_report import ImportReport, ImportStage, NothingWritten, RowErrors, keep_write
+from fanxiang.core.import_spec import (
+    ERROR_HEADER,
+    Column,
+    Dropdown,
+    ImportSpec,
+    Sheet,
+    Template,
+    bad_rows_workbook,
+    export_sheet,
+    file_error,
+    norm_header,
+    template_workbook,
+)
+from fanxiang.core.import_write import (
+    BATCH,
+    bulk_write_session,
+    chunks,
+    id_ranges,
+    insert_rows,
+    record_import_event,
+    write_change_log,
+)
+
+__all__ = [
+    "BATCH", "ERROR_HEADER", "Column", "Dropdown", "ImportLimits", "ImportReport", "ImportSpec", "ImportStage",
+    "NothingWritten", "RowErrors", "Sheet", "Table", "Template", "bad_rows_workbook", "blank",
+    "bulk_write_session", "cell_date", "cell_text", "check_rows", "check_workbook", "chunks",
+    "detect_format", "export_sheet", "file_error", "id_ranges", "insert_rows", "jobs", "keep_write", "norm_header",
+    "parse_date", "parse_decimal", "read_csv_rows", "read_csv_text", "read_excel_rows", "read_rows", "read_table", "record_import_event",
+    "template_workbook", "write_change_log",
+]  # fmt: skip
 
 MiB = 1024 * 1024
 
@@ -46,10 +96,6 @@ class ImportLimits:
     max_compression_ratio: int = field(
         default_factory=lambda: _setting("FANXIANG_IMPORT_MAX_COMPRESSION_RATIO", 200)
     )
-
-
-def file_error(code: str, message: str, **details: Any) -> InvalidInput:
-    return InvalidInput(code, message, errors={"file": [message]}, details=details or None)
 
 
 def _too_large(limits: ImportLimits) -> InvalidInput:
@@ -220,5 +266,178 @@ def read_csv_text(text: str, dialect: Any = csv.excel, limits: ImportLimits | No
     return rows
 
 
-def blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+# --------------------------------------------------------------------------- readers
+
+_EXCEL_UNREADABLE = "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
+
+
+def detect_format(content: bytes, filename: str) -> str:
+    """``xlsx``, ``xls`` or ``csv`` from the file's first bytes and its extension; an Excel file renamed
+    ``.csv`` is read as what it is, a text file named ``.xlsx`` is ``import.file_unreadable``, any other
+    extension ``import.file_type``."""
+    name = (filename or "").lower()
+    ext = name.rsplit(".", 1)[-1] if "." in name else ""
+    if content[:4] == b"PK\x03\x04":
+        kind = "xlsx"
+    elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        kind = "xls"
+    else:
+        kind = "csv"
+    if ext in ("xlsx", "xlsm", "xls", "ods", "csv", "txt") or (not ext and kind != "csv"):
+        if ext in ("csv", "txt") and kind != "csv":
+            return kind  # an Excel file renamed .csv: read what it really is
+        if ext in ("xlsx", "xlsm", "xls", "ods") and kind == "csv":
+            raise file_error(
+                "import.file_unreadable", "文件内容不是有效的 Excel 文件（可能已损坏或只是改了扩展名）。"
+            )
+        return "xls" if ext in ("xls", "ods") and kind != "xlsx" else kind
+    if not name and kind == "csv":
+        return "csv"  # no file name at all (a bare API upload): text is CSV
+    raise file_error(
+        "import.file_type", f"不支持的文件类型“.{ext or '无扩展名'}”：请上传 Excel（.xlsx/.xls）或 CSV 文件。"
+    )
+
+
+def read_excel_rows(content: bytes, required_headers: Sequence[str] = ()) -> list[list[Any]]:
+    """The cells of the first visible worksheet whose header row names one of ``required_headers`` (else
+    the first), bounded (:func:`check_workbook` before any reader allocates, :func:`check_rows` after)."""
+    if content[:4] == b"PK\x03\x04":
+        check_workbook(content)  # refuse far cells, huge cells and zip bombs before reading
+    try:
+        import python_calamine
+    except ImportError:  # pragma: no cover - python-calamine is a dependency; openpyxl reads .xlsx
+        return read_openpyxl_rows(content)
+    wanted = {norm_header(h) for h in required_headers}
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        candidates = [
+            m.name
+            for m in book.sheets_metadata
+            if str(getattr(m, "visible", "Visible")).endswith("Visible")
+            and str(getattr(m, "typ", "WorkSheet")).endswith("WorkSheet")
+        ] or book.sheet_names
+        chosen = candidates[0]
+        for name in candidates if wanted else ():  # the first sheet whose header row names a required column
+            head = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=1)
+            if head and {norm_header(h) for h in head[0]} & wanted:
+                chosen = name
+                break
+        return check_rows(book.get_sheet_by_name(chosen).to_python(skip_empty_area=False))
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        if type(exc).__name__ == "PasswordError":
+            raise file_error("import.file_unreadable", "文件设置了密码，请取消密码保护后再上传。")
+        if content[:4] == b"PK\x03\x04":  # a .xlsx calamine refuses: let openpyxl try before giving up
+            return read_openpyxl_rows(content)
+        raise file_error("import.file_unreadable", _EXCEL_UNREADABLE)
+
+
+def read_openpyxl_rows(content: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    check_workbook(content)
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return check_rows([list(r) for r in wb.worksheets[0].iter_rows(values_only=True)])
+    except InvalidInput:
+        raise
+    except Exception:
+        raise file_error("import.file_unreadable", _EXCEL_UNREADABLE)
+
+
+def read_csv_rows(content: bytes) -> list[list[Any]]:
+    """CSV bytes → rows: Excel's "Unicode text" (UTF-16 with a byte-order mark), else UTF-8 (with or
+    without BOM) or GBK; the delimiter (comma, tab, semicolon) detected."""
+    encodings = ("utf-16",) if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise file_error("import.file_encoding", "无法识别CSV文件的编码，请另存为 UTF-8 或 GBK 编码。")
+    if "\x00" in text:
+        raise file_error("import.file_type", "文件不是文本格式的CSV，请上传 Excel（.xlsx）或 CSV 文件。")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return read_csv_text(text, dialect)
+
+
+@dataclass
+class Table:
+    """A parsed upload: the header row and the data rows with their Excel row numbers."""
+
+    headers: list[str]  # as written in the file
+    columns: dict[str, int]  # field -> column index
+    rows: list[tuple[int, list[Any]]]
+    ignored_columns: list[str] = field(default_factory=list)
+    file_format: str = "xlsx"
+
+    @property
+    def total_rows(self) -> int:
+        return len(self.rows)
+
+    def cell(self, values: list[Any], name: str) -> Any:
+        """The cell of column ``name`` in a row (None when the file has no such column)."""
+        index = self.columns.get(name)
+        return values[index] if index is not None and index < len(values) else None
+
+    def column_values(self, name: str) -> list[Any]:
+        """The non-empty cells of column ``name`` (a file-wide preload: one query for all rows)."""
+        index = self.columns.get(name)
+        if index is None:
+            return []
+        return [v[index] for _r, v in self.rows if index < len(v) and v[index] not in (None, "")]
+
+
+def read_rows(
+    content: bytes, filename: str, *, max_file_bytes: int, required_headers: Sequence[str] = ()
+) -> tuple[str, list[str], list[list[Any]]]:
+    """An upload's format, its header row (stripped text) and the rows under it, as read (bounded)."""
+    if not content:
+        raise file_error("import.empty_file", "上传的文件是空的。")
+    if len(content) > max_file_bytes:
+        raise file_error("import.file_too_large", f"文件超过{max_file_bytes // MiB}MB，请拆分后分批导入。")
+    kind = detect_format(content, filename)
+    raw = read_csv_rows(content) if kind == "csv" else read_excel_rows(content, required_headers)
+    if not raw or all(blank(v) for v in raw[0]):
+        raise file_error("import.empty_file", "文件第1行应为列名（表头），但第1行是空的。请使用导入模板。")
+    headers = ["" if h is None else str(h).strip() for h in raw[0]]
+    del raw[0]  # the rows under the header, without copying a 200,000-row list
+    return kind, headers, raw
+
+
+def read_table(content: bytes, filename: str, spec: ImportSpec) -> Table:
+    """Parse an upload into a :class:`Table`, or raise InvalidInput with a file-level code:
+    ``import.file_type``, ``import.file_unreadable``, ``import.file_too_large``, ``import.empty_file``,
+    ``import.missing_columns``, ``import.duplicate_column``, ``import.too_many_rows`` (and the bounded
+    reader's ``import.sheet_too_large``, ``import.cell_too_long``). Data under no header is reported in
+    ``ignored_columns``, never dropped silently."""
+    kind, headers, raw = read_rows(
+        content, filename, max_file_bytes=spec.max_file_bytes, required_headers=spec.required_headers
+    )
+    columns, ignored, unnamed = spec.map_headers(headers)
+    rows: list[tuple[int, list[Any]]] = []
+    width = len(headers)
+    beyond_reported = False
+    for number, values in enumerate(raw, start=2):
+        if all(blank(v) for v in values):
+            continue
+        for index in [i for i in unnamed if i < len(values) and not blank(values[i])]:
+            ignored.append(f"第{index + 1}列（无列名）")
+            unnamed.discard(index)
+        if not beyond_reported and len(values) > width and any(not blank(v) for v in values[width:]):
+            ignored.append(f"第{width + 1}列起（无列名）")
+            beyond_reported = True
+        rows.append((number, values))
+        if len(rows) > spec.max_rows:
+            raise file_error(
+                "import.too_many_rows", f"一次最多导入{spec.max_rows:,}行，请拆分文件后分批导入。"
+            )
+    if not rows:
+        raise file_error("import.empty_file", "文件只有表头，没有数据行。")
+    return Table(headers=headers, columns=columns, rows=rows, ignored_columns=ignored, file_format=kind)

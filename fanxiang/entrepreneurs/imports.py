@@ -16,25 +16,32 @@ change log — all in one transaction, so the default all-or-nothing mode writes
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import functools
-import io
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fanxiang.core import audit, pii
-from fanxiang.core import imports as bounded
+from fanxiang.core import imports as core
 from fanxiang.core.errors import Forbidden, InvalidInput
+from fanxiang.core.imports import (
+    BATCH,
+    ImportStage,
+    NothingWritten,
+    RowErrors,
+    Table,
+    cell_date,
+    cell_text,
+    chunks,
+    id_ranges,
+    insert_rows,
+)
 from fanxiang.core.scope import ADD, CHANGE, VIEW, Scope, resolve
 from fanxiang.entrepreneurs.choices import (
     INDICATOR_NEW_ENTREPRENEURS,
@@ -43,372 +50,49 @@ from fanxiang.entrepreneurs.choices import (
     Education,
     RecordStatus,
 )
+from fanxiang.entrepreneurs.import_columns import (
+    BY_FIELD,
+    COLUMNS,
+    EXPORT_ONLY_HEADERS,
+    HEADERS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    REQUIRED_HEADERS,
+    SPEC,
+)
 from fanxiang.entrepreneurs.models import DuplicateCandidate, Entrepreneur, PriorityGroup
 from fanxiang.entrepreneurs.services import ID_HELD_ELSEWHERE, priority_changed
 from fanxiang.entrepreneurs.validation import RegionIndex, clean_entrepreneur
 from fanxiang.regions.models import Region, RegionLevel
 from fanxiang.regions.rollups import rollup_add_many
 
-# --------------------------------------------------------------------------- the column spec
+# names of the import other modules use (the spec lives in import_columns, the framework in core.imports)
+__all__ = ["BY_FIELD", "COLUMNS", "EXPORT_ONLY_HEADERS", "HEADERS", "MAX_FILE_BYTES", "MAX_ROWS", "SPEC"]
 
-
-@dataclass(frozen=True)
-class ImportColumn:
-    header: str
-    field: str
-    required: bool = False
-    width: int = 14
-    text: bool = False  # stored as text in the template, so Excel keeps leading zeros and all 18 digits
-    help: str = ""
-    aliases: tuple[str, ...] = ()
-
-
-COLUMNS: tuple[ImportColumn, ...] = (
-    ImportColumn("姓名", "name", True, 10, help="必填，不超过32个字。", aliases=("人员姓名",)),
-    ImportColumn(
-        "身份证号码",
-        "id_number",
-        True,
-        22,
-        text=True,
-        help="必填，18位（15位旧号码自动转换）；校验位、出生日期、出生地代码均须正确。"
-        "已登记的号码视为修改该人员（须在本人负责的区划内）。请将本列设为文本格式。",
-        aliases=("身份证号", "公民身份号码", "证件号码"),
-    ),
-    ImportColumn(
-        "手机号码",
-        "mobile",
-        False,
-        14,
-        text=True,
-        help="选填，11位大陆手机号。",
-        aliases=("手机号", "联系电话"),
-    ),
-    ImportColumn(
-        "现居住地区划代码",
-        "region",
-        True,
-        20,
-        text=True,
-        help="必填，乡镇（街道）的9位代码或县（市、区）的6位代码，须在本人负责的区划内；"
-        "可从下拉列表选择（形如“411625101 吴台镇”），全部代码见“区划代码”工作表。",
-        aliases=("现居住地代码", "现居住地区划", "区划代码"),
-    ),
-    ImportColumn(
-        "户籍地区划代码",
-        "hukou_region",
-        False,
-        20,
-        text=True,
-        help="选填，格式同现居住地区划代码。",
-        aliases=("户籍地代码", "户籍地区划"),
-    ),
-    ImportColumn(
-        "人员类别",
-        "category",
-        True,
-        12,
-        help="必填，从下拉列表选择："
-        + "、".join(str(label) for _v, label in Category.choices)
-        + "（也可填代码）。",
-        aliases=("类别",),
-    ),
-    ImportColumn(
-        "返乡/入乡时间",
-        "return_date",
-        False,
-        14,
-        help="选填，日期，如 2020-03-01（也可写 2020/3/1、2020年3月1日）。",
-        aliases=("返乡时间", "入乡时间", "返乡入乡时间"),
-    ),
-    ImportColumn(
-        "创业时间",
-        "started_on",
-        False,
-        12,
-        help="选填，日期；计入“新增返乡创业人数”的月份（不填则按登记月份计）。",
-        aliases=("创业日期",),
-    ),
-    ImportColumn(
-        "原务工省份",
-        "worked_province",
-        False,
-        12,
-        help="选填；填湖北（湖北省）自动标记重点群体“原在湖北务工”。",
-    ),
-    ImportColumn("原务工城市", "worked_city", False, 12, help="选填。"),
-    ImportColumn(
-        "外出务工时长（月）",
-        "worked_months",
-        False,
-        10,
-        help="选填，0至720的整数。",
-        aliases=("外出务工时长",),
-    ),
-    ImportColumn(
-        "文化程度",
-        "education",
-        False,
-        14,
-        help="选填，从下拉列表选择：" + "、".join(str(label) for _v, label in Education.choices) + "。",
-    ),
-    ImportColumn("技能特长", "skills", False, 16, help="选填，不超过200字。"),
-    ImportColumn(
-        "重点群体",
-        "priority_groups",
-        False,
-        20,
-        help="选填，可填多个，用顿号“、”或逗号分隔；填名称或代码。",
-    ),
-    ImportColumn("备注", "notes", False, 20, help="选填，不超过2000字。"),
-)
-BY_FIELD = {c.field: c for c in COLUMNS}
-HEADERS = [c.header for c in COLUMNS]
-REQUIRED_HEADERS = [c.header for c in COLUMNS if c.required]
-ERROR_HEADER = "错误原因"
-# Read-only columns of our own export: recognised on re-import and ignored (they derive from the others).
-EXPORT_ONLY_HEADERS = ("现居住地", "户籍地", "性别", "出生日期", "出生地", "状态", "登记时间", ERROR_HEADER)
-
-MAX_ROWS = 200_000
-MAX_FILE_BYTES = 50 * 1024 * 1024
+ImportColumn = core.Column
+ERROR_HEADER = core.ERROR_HEADER
 BACKGROUND_THRESHOLD = 2_000  # more data rows than this: a background task, with a progress bar
-BATCH = 500  # rows per bulk statement / IN (...) list: well inside SQLite's and PostgreSQL's limits
 PROGRESS_EVERY = 1_000
-SQLITE_CACHE_KIB = 256 * 1024
 PER_ROW_CREATE_LOG = (
     5_000  # imports creating more people log them in the summary event (see _write_change_log)
 )
 
 
-def _norm_header(value: Any) -> str:
-    text = "" if value is None else str(value)
-    text = re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
-    text = text.rstrip("*＊").removesuffix("（必填）").removesuffix("（选填）")
-    return text
-
-
-_HEADER_TO_FIELD: dict[str, str] = {}
-for _col in COLUMNS:
-    for _name in (_col.header, *_col.aliases):
-        _HEADER_TO_FIELD[_norm_header(_name)] = _col.field
-_IGNORED_KNOWN = {_norm_header(h) for h in EXPORT_ONLY_HEADERS}
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass
-class Table:
-    """A parsed upload: the header row and the data rows with their Excel row numbers."""
-
-    headers: list[str]  # as written in the file
-    columns: dict[str, int]  # field -> column index
-    rows: list[tuple[int, list[Any]]]
-    ignored_columns: list[str] = field(default_factory=list)
-    file_format: str = "xlsx"
-
-    @property
-    def total_rows(self) -> int:
-        return len(self.rows)
-
-
-def _file_error(code: str, message: str, **details: Any) -> InvalidInput:
-    return InvalidInput(code, message, errors={"file": [message]}, details=details or None)
-
-
-def _detect_format(content: bytes, filename: str) -> str:
-    name = (filename or "").lower()
-    ext = name.rsplit(".", 1)[-1] if "." in name else ""
-    if content[:4] == b"PK\x03\x04":
-        kind = "xlsx"
-    elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        kind = "xls"
-    else:
-        kind = "csv"
-    if ext in ("xlsx", "xlsm", "xls", "ods", "csv", "txt") or (not ext and kind != "csv"):
-        if ext in ("csv", "txt") and kind != "csv":
-            return kind  # an Excel file renamed .csv: read what it really is
-        if ext in ("xlsx", "xlsm", "xls", "ods") and kind == "csv":
-            raise _file_error(
-                "import.file_unreadable", "文件内容不是有效的 Excel 文件（可能已损坏或只是改了扩展名）。"
-            )
-        return "xls" if ext in ("xls", "ods") and kind != "xlsx" else kind
-    raise _file_error(
-        "import.file_type", f"不支持的文件类型“.{ext or '无扩展名'}”：请上传 Excel（.xlsx/.xls）或 CSV 文件。"
-    )
+def read_table(content: bytes, filename: str) -> Table:
+    """Parse an upload into a :class:`~fanxiang.core.imports.Table` (file-level problems: InvalidInput
+    with an ``import.*`` code, see :func:`fanxiang.core.imports.read_table`)."""
+    return core.read_table(content, filename, SPEC)
 
 
 def _read_excel_rows(content: bytes) -> list[list[Any]]:
-    if content[:4] == b"PK\x03\x04":
-        bounded.check_workbook(content)  # refuse far cells, huge cells and zip bombs before reading
-    try:
-        import python_calamine
-    except ImportError:  # pragma: no cover - python-calamine is a dependency; openpyxl reads .xlsx
-        return _read_openpyxl_rows(content)
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        candidates = [
-            m.name
-            for m in book.sheets_metadata
-            if str(getattr(m, "visible", "Visible")).endswith("Visible")
-            and str(getattr(m, "typ", "WorkSheet")).endswith("WorkSheet")
-        ] or book.sheet_names
-        chosen = candidates[0]
-        for name in candidates:  # the first sheet whose header row names a required column
-            head = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=1)
-            if head and {_norm_header(h) for h in head[0]} & {_norm_header(h) for h in REQUIRED_HEADERS}:
-                chosen = name
-                break
-        return bounded.check_rows(book.get_sheet_by_name(chosen).to_python(skip_empty_area=False))
-    except InvalidInput:
-        raise
-    except Exception as exc:
-        if type(exc).__name__ == "PasswordError":
-            raise _file_error("import.file_unreadable", "文件设置了密码，请取消密码保护后再上传。")
-        if content[:4] == b"PK\x03\x04":  # a .xlsx calamine refuses: let openpyxl try before giving up
-            return _read_openpyxl_rows(content)
-        raise _file_error(
-            "import.file_unreadable", "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
-        )
-
-
-def _read_openpyxl_rows(content: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    bounded.check_workbook(content)
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        return bounded.check_rows([list(r) for r in wb.worksheets[0].iter_rows(values_only=True)])
-    except InvalidInput:
-        raise
-    except Exception:
-        raise _file_error(
-            "import.file_unreadable", "无法读取该 Excel 文件（可能已损坏），请另存为 .xlsx 后重试。"
-        )
-
-
-def _read_csv_rows(content: bytes) -> list[list[Any]]:
-    # Excel's "Unicode text" is UTF-16 with a byte-order mark; otherwise UTF-8 (with or without BOM) or GBK
-    encodings = ("utf-16",) if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise _file_error("import.file_encoding", "无法识别CSV文件的编码，请另存为 UTF-8 或 GBK 编码。")
-    if "\x00" in text:
-        raise _file_error("import.file_type", "文件不是文本格式的CSV，请上传 Excel（.xlsx）或 CSV 文件。")
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return bounded.read_csv_text(text, dialect)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def read_table(content: bytes, filename: str) -> Table:
-    """Parse an upload into a :class:`Table`, or raise InvalidInput with a file-level code:
-    ``import.file_type``, ``import.file_unreadable``, ``import.file_too_large``, ``import.empty_file``,
-    ``import.missing_columns``, ``import.duplicate_column``, ``import.too_many_rows``."""
-    if not content:
-        raise _file_error("import.empty_file", "上传的文件是空的。")
-    if len(content) > MAX_FILE_BYTES:
-        raise _file_error(
-            "import.file_too_large", f"文件超过{MAX_FILE_BYTES // 1024 // 1024}MB，请拆分后分批导入。"
-        )
-    kind = _detect_format(content, filename)
-    raw = _read_csv_rows(content) if kind == "csv" else _read_excel_rows(content)
-    if not raw or all(_blank(v) for v in raw[0]):
-        raise _file_error("import.empty_file", "文件第1行应为列名（表头），但第1行是空的。请使用导入模板。")
-    headers = ["" if h is None else str(h).strip() for h in raw[0]]
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    unnamed: set[int] = set()
-    for index, header in enumerate(headers):
-        key = _norm_header(header)
-        if not key:
-            unnamed.add(index)
-            continue
-        name = _HEADER_TO_FIELD.get(key)
-        if name is None:
-            if key not in _IGNORED_KNOWN:
-                ignored.append(header)
-            continue
-        if name in columns:
-            raise _file_error(
-                "import.duplicate_column",
-                f"列“{BY_FIELD[name].header}”出现了两次（第{columns[name] + 1}列和第{index + 1}列），请删除其中一列。",
-                column=BY_FIELD[name].header,
-            )
-        columns[name] = index
-    missing = [c.header for c in COLUMNS if c.required and c.field not in columns]
-    if missing:
-        raise InvalidInput(
-            "import.missing_columns",
-            f"缺少必填列：{'、'.join(missing)}。请使用导入模板，第1行为列名。",
-            errors={header: ["缺少此列。"] for header in missing},
-            details={"missing_columns": missing},
-        )
-    rows: list[tuple[int, list[Any]]] = []
-    width = len(headers)
-    beyond_reported = False
-    for number, values in enumerate(raw[1:], start=2):
-        if all(_blank(v) for v in values):
-            continue
-        # data under no header is reported as an ignored column, never dropped silently
-        for index in [i for i in unnamed if i < len(values) and not _blank(values[i])]:
-            ignored.append(f"第{index + 1}列（无列名）")
-            unnamed.discard(index)
-        if not beyond_reported and len(values) > width and any(not _blank(v) for v in values[width:]):
-            ignored.append(f"第{width + 1}列起（无列名）")
-            beyond_reported = True
-        rows.append((number, values))
-        if len(rows) > MAX_ROWS:
-            raise _file_error("import.too_many_rows", f"一次最多导入{MAX_ROWS:,}行，请拆分文件后分批导入。")
-    if not rows:
-        raise _file_error("import.empty_file", "文件只有表头，没有数据行。")
-    return Table(headers=headers, columns=columns, rows=rows, ignored_columns=ignored, file_format=kind)
+    return core.read_excel_rows(content, REQUIRED_HEADERS)
 
 
 # --------------------------------------------------------------------------- cell normalisation
 
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_DATE8_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _REGION_RE = re.compile(r"^(\d{6,12}|\d{6}[A-Z]\d{2})(?:[\s\-—:：]+(.+))?$")
 DATE_FIELDS = ("return_date", "started_on")
 REGION_FIELDS = ("region", "hukou_region")
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if not (value.hour or value.minute or value.second) else str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _cell_date(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value
-    text = _cell_text(value)
-    m = _DATE_RE.match(text) or _DATE8_RE.match(text)
-    if m:
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-    return text
 
 
 @dataclass
@@ -424,9 +108,9 @@ def row_input(table: Table, values: list[Any]) -> RowInput:
     for name, index in table.columns.items():
         value = values[index] if index < len(values) else None
         if name in DATE_FIELDS:
-            data[name] = _cell_date(value)
+            data[name] = cell_date(value)
             continue
-        text = _cell_text(value)
+        text = cell_text(value)
         if name == "id_number":
             out.id_as_number = isinstance(value, (int, float)) and not isinstance(value, bool)
             text = text.upper()
@@ -446,62 +130,13 @@ def row_input(table: Table, values: list[Any]) -> RowInput:
 
 
 @dataclass
-class ImportReport:
-    total_rows: int = 0
-    valid_rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    dry_run: bool = True
-    partial: bool = False
-    committed: bool = False
+class ImportReport(core.ImportReport):
+    """The common report (:class:`fanxiang.core.imports.ImportReport`) plus the duplicate flags raised."""
+
     duplicate_candidates: int = 0
-    seconds: float = 0.0
 
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({e["row"] for e in self.errors})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "total_rows": self.total_rows,
-            "valid_rows": self.valid_rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "errors": self.errors,
-            "error_rows": len(self.bad_rows),
-            "ignored_columns": self.ignored_columns,
-            "dry_run": self.dry_run,
-            "partial": self.partial,
-            "committed": self.committed,
-            "duplicate_candidates": self.duplicate_candidates,
-        }
-
-
-_COLUMN_ORDER = {c.header: i for i, c in enumerate(COLUMNS)}
-
-
-class _Errors:
-    """Per-row errors keyed by Excel row number."""
-
-    def __init__(self) -> None:
-        self.by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)
-
-    def add(self, row: int, field_name: str, code: str, message: str) -> None:
-        column = BY_FIELD[field_name].header if field_name in BY_FIELD else ""
-        self.by_row[row].append({"row": row, "column": column, "code": code, "message": str(message)})
-
-    def has(self, row: int) -> bool:
-        return row in self.by_row
-
-    def as_list(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for row in sorted(self.by_row):
-            out.extend(sorted(self.by_row[row], key=lambda e: _COLUMN_ORDER.get(e["column"], 99)))
-        return out
+    def extra(self) -> dict[str, Any]:
+        return {"duplicate_candidates": self.duplicate_candidates}
 
 
 # --------------------------------------------------------------------------- the import
@@ -527,7 +162,7 @@ class _Context:
     present: set[str]
 
 
-Progress = Callable[[str, int], None]
+Progress = core.jobs.Progress
 
 
 def _holder_name(ctx: _Context, region_id: int) -> str:
@@ -555,7 +190,7 @@ def _load_context(actor: Any, present: set[str]) -> _Context:
     )
 
 
-def _validate(table: Table, ctx: _Context, errors: _Errors, progress: Progress | None) -> list[_Pending]:
+def _validate(table: Table, ctx: _Context, errors: RowErrors, progress: Progress | None) -> list[_Pending]:
     """Validate every row on its own (no database writes): the shared validation, the importer's ADD
     scope, and ID numbers repeated inside the file (an error on the later row)."""
     seen: dict[str, int] = {}
@@ -605,16 +240,6 @@ def _validate(table: Table, ctx: _Context, errors: _Errors, progress: Progress |
     return pending
 
 
-class ImportStage:
-    VALIDATING = "validating"
-    WRITING = "writing"
-
-
-def _chunks(items: list, size: int = BATCH) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # Fields a row may change on an existing person (the columns present in the file decide which).
 _COMPARE = ("name", "region", "hukou_region", "category", "return_date", "started_on", "worked_province",
             "worked_city", "worked_months", "education", "skills", "notes")  # fmt: skip
@@ -636,12 +261,12 @@ class _Plan:
     unchanged: int = 0
 
 
-def _classify(pending: list[_Pending], ctx: _Context, errors: _Errors, *, lock: bool) -> _Plan:
+def _classify(pending: list[_Pending], ctx: _Context, errors: RowErrors, *, lock: bool) -> _Plan:
     """Sort valid rows into creates, updates and unchanged against the database as it is now; an ID
     number another county holds, or a closed record, is an error on that row."""
     plan = _Plan()
     existing: dict[str, tuple[int, int, str, str]] = {}
-    for chunk in _chunks([p.id_hash for p in pending]):
+    for chunk in chunks([p.id_hash for p in pending]):
         for h, pk, region_id, path, status in Entrepreneur.objects.filter(
             id_number_hash__in=chunk
         ).values_list("id_number_hash", "pk", "region_id", "region__tree_path", "status"):
@@ -671,7 +296,7 @@ def _classify(pending: list[_Pending], ctx: _Context, errors: _Errors, *, lock: 
         return plan
     through = Entrepreneur.priority_groups.through
     columns = ["pk", *(_ATTNAMES[name] for name in _COMPARE), "mobile_hash", "mobile_masked"]
-    for chunk in _chunks(to_update):
+    for chunk in chunks(to_update):
         pks = [pk for _p, pk in chunk]
         # compare on plain values first: a re-imported file is mostly unchanged rows
         current = {
@@ -727,83 +352,6 @@ def _diff(
         if wanted != old_codes:
             new_groups = wanted
     return changes, new_groups
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
-    """Insert plain rows (attname → Python value); with ``returning``, give back their ids in row order.
-
-    The hot path of a large import. ``bulk_create`` spends most of its time building model instances and
-    preparing each value through the field API (≈40 % of a 100k-row commit). Here every field not given
-    takes its model default and only values that need adapting (dates, datetimes, decimals, JSON) are
-    adapted. PostgreSQL: ``COPY … FROM STDIN`` with ids drawn from the table's sequence first (a
-    multi-row INSERT there spends its time parsing 30,000 placeholders). SQLite: multi-row ``INSERT …
-    RETURNING id``, which keeps the VALUES order (SQLite ≥ 3.35; Django's bulk_create relies on it)."""
-    if not rows:
-        return []
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
-    ops = connection.ops
-    spec: list[tuple[str, Callable[[Any], Any] | None]] = []
-    for f in fields:
-        if isinstance(f, models.DateTimeField):
-            adapter: Callable[[Any], Any] | None = ops.adapt_datetimefield_value
-        elif isinstance(f, models.DateField):
-            adapter = ops.adapt_datefield_value
-        elif isinstance(f, (models.DecimalField, models.JSONField, models.UUIDField)):
-            adapter = functools.partial(f.get_db_prep_save, connection=connection)
-        else:
-            adapter = None
-        spec.append((f.attname, adapter))
-
-    def values(row: dict[str, Any]) -> list[Any]:
-        out = []
-        for name, adapter in spec:
-            value = row[name] if name in row else defaults[name]
-            out.append(value if adapter is None or value is None else adapter(value))
-        return out
-
-    qn = connection.ops.quote_name
-    table, pk = model._meta.db_table, model._meta.pk.column
-    ids: list[int] = []
-    # The driver cursor under Django's wrapper: with DEBUG on, Django would keep each statement (a thousand
-    # rows of values) in connection.queries. Errors still map to django.db exceptions (IntegrityError on a
-    # concurrent registration).
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.cursor
-        if connection.vendor == "postgresql":
-            columns = [qn(f.column) for f in fields]
-            if returning:
-                raw.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [qn(table), pk, len(rows)],
-                )
-                ids = [r[0] for r in raw.fetchall()]
-                columns.insert(0, qn(pk))
-            with raw.copy(f"COPY {qn(table)} ({', '.join(columns)}) FROM STDIN") as copy:
-                if returning:
-                    for pk_value, row in zip(ids, rows, strict=True):
-                        copy.write_row([pk_value, *values(row)])
-                else:
-                    for row in rows:
-                        copy.write_row(values(row))
-            return ids
-        columns_sql = ", ".join(qn(f.column) for f in fields)
-        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        per_statement = max(1, min(1_000, (connection.features.max_query_params or 65_535) // len(fields)))
-        suffix = f" RETURNING {qn(pk)}" if returning else ""
-        for start in range(0, len(rows), per_statement):
-            part = rows[start : start + per_statement]
-            params: list[Any] = []
-            for row in part:
-                params.extend(values(row))
-            raw.execute(
-                f"INSERT INTO {qn(table)} ({columns_sql}) "  # noqa: S608
-                f"VALUES {', '.join([placeholder] * len(part))}{suffix}",
-                params,
-            )
-            if returning:
-                ids.extend(r[0] for r in raw.fetchall())
-    return ids
 
 
 def _new_person_row(p: _Pending, ctx: _Context, now: dt.datetime) -> dict[str, Any]:
@@ -867,22 +415,6 @@ def _apply_update(person: Entrepreneur, p: _Pending, changes: dict[str, tuple[An
     return fields
 
 
-def _id_ranges(ids: list[int], min_run: int = 50) -> tuple[list[tuple[int, int]], list[int]]:
-    """Split ids into runs of consecutive values (a bulk insert's ids) and the scattered rest."""
-    runs: list[tuple[int, int]] = []
-    rest: list[int] = []
-    ordered = sorted(set(ids))
-    start = 0
-    for i in range(1, len(ordered) + 1):
-        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
-            if i - start >= min_run:
-                runs.append((ordered[start], ordered[i - 1]))
-            else:
-                rest.extend(ordered[start:i])
-            start = i
-    return runs, rest
-
-
 def _flag_duplicates(ids: list[int]) -> int:
     """Set-wise ``services._flag_duplicates`` for many people: pair each with active people of the same
     name and birth date, or the same mobile (at most 20 others per person and reason, newest first, as
@@ -891,14 +423,14 @@ def _flag_duplicates(ids: list[int]) -> int:
         return 0
     table = connection.ops.quote_name(Entrepreneur._meta.db_table)
     wanted = set(ids)
-    runs, rest = _id_ranges(ids)
+    runs, rest = id_ranges(ids)
     pairs: set[tuple[int, int, str]] = set()
     queries = (
         (DuplicateReason.SAME_NAME_BIRTH, "b.name = a.name AND b.birth_date = a.birth_date"),
         (DuplicateReason.SAME_MOBILE, "a.mobile_hash <> '' AND b.mobile_hash = a.mobile_hash"),
     )
     selections = [("a.id BETWEEN %s AND %s", [lo, hi]) for lo, hi in runs] + [
-        (f"a.id IN ({', '.join(['%s'] * len(chunk))})", chunk) for chunk in _chunks(rest)
+        (f"a.id IN ({', '.join(['%s'] * len(chunk))})", chunk) for chunk in chunks(rest)
     ]
     for reason, join in queries:
         per_person: dict[int, int] = defaultdict(int)
@@ -947,8 +479,7 @@ def _write_change_log(
     created: list[tuple[int, dict[str, Any]]],
     updated: list[tuple[Entrepreneur, dict]],
 ) -> None:
-    """The generic change log for imported rows, written in bulk (django-auditlog writes one LogEntry per
-    ``save()``; bulk inserts bypass it, and one ``save()`` per row would cost a round trip each).
+    """The generic change log for imported rows, written in bulk (:func:`fanxiang.core.imports.write_change_log`).
 
     Our choice, measured against the 30 s budget for 100,000 rows:
 
@@ -961,23 +492,8 @@ def _write_change_log(
       its report. 100,000 extra LogEntry rows cost ≈ 8 s of the budget (their JSON and seven indexes);
     * unchanged rows write nothing, as a no-op save writes nothing.
     """
-    from auditlog.models import LogEntry
-
-    content_type_id = ContentType.objects.get_for_model(Entrepreneur).pk
-    actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
-    common = {
-        "content_type_id": content_type_id,
-        "actor_id": actor.pk if actor else None,
-        "actor_email": getattr(actor, "email", None) if actor else None,
-        "timestamp": timezone.now(),
-        "remote_addr": None,
-        "remote_port": None,
-        "cid": None,
-        "serialized_data": None,
-        "changes_text": "",
-    }
+    entries: list[dict[str, Any]] = []
     created_data = {"event": audit.EVENT_CREATE, **job_ref}
-    rows: list[dict[str, Any]] = []
     for pk, values in created if len(created) <= PER_ROW_CREATE_LOG else ():
         changes: dict[str, list[Any]] = {}
         for name in _LOGGED_CREATE_FIELDS:
@@ -985,32 +501,27 @@ def _write_change_log(
             if value not in (None, ""):
                 changes[name] = [None, _audit_value(value)]
         changes["id"] = [None, pk]
-        rows.append(
+        entries.append(
             {
-                **common,
-                "object_pk": str(pk),
-                "object_id": pk,
-                "object_repr": f"{values['name']}（{values['id_number_masked']}）",
-                "action": LogEntry.Action.CREATE,
+                "pk": pk,
+                "repr": f"{values['name']}（{values['id_number_masked']}）",
+                "action": "create",
                 "changes": changes,
-                "additional_data": created_data,
+                "data": created_data,
             }
         )
     updated_data = {"event": audit.EVENT_UPDATE, **job_ref}
     for person, changes in updated:
-        rows.append(
+        entries.append(
             {
-                **common,
-                "object_pk": str(person.pk),
-                "object_id": person.pk,
-                "object_repr": str(person)[:500],
-                "action": LogEntry.Action.UPDATE,
+                "pk": person.pk,
+                "repr": str(person),
+                "action": "update",
                 "changes": {k: [_audit_value(a), _audit_value(b)] for k, (a, b) in changes.items()},
-                "additional_data": updated_data,
+                "data": updated_data,
             }
         )
-    for chunk in _chunks(rows, 5_000):
-        _insert(LogEntry, chunk)
+    core.write_change_log(model=Entrepreneur, actor=ctx.actor, entries=entries)
 
 
 def _write(plan: _Plan, ctx: _Context, job_ref: dict[str, Any]) -> tuple[list[int], int, int]:
@@ -1022,9 +533,9 @@ def _write(plan: _Plan, ctx: _Context, job_ref: dict[str, Any]) -> tuple[list[in
     links: list[dict[str, Any]] = []
     now = timezone.now()
     log_each = len(plan.creates) <= PER_ROW_CREATE_LOG
-    for chunk in _chunks(plan.creates, 5_000):
+    for chunk in chunks(plan.creates, 5_000):
         rows = [_new_person_row(p, ctx, now) for p in chunk]
-        ids = _insert(Entrepreneur, rows, returning=True)
+        ids = insert_rows(Entrepreneur, rows, returning=True)
         for p, pk, row in zip(chunk, ids, rows, strict=True):
             deltas.append((row["region_id"], INDICATOR_NEW_ENTREPRENEURS, row["counted_on"], 1))
             links.extend(
@@ -1032,7 +543,7 @@ def _write(plan: _Plan, ctx: _Context, job_ref: dict[str, Any]) -> tuple[list[in
             )
             # keep the full values only where the change log will use them (see _write_change_log)
             created.append((pk, row if log_each else {}))
-    _insert(through, links)
+    insert_rows(through, links)
 
     updated: list[tuple[Entrepreneur, dict]] = []
     regrouped: list[int] = []
@@ -1074,25 +585,6 @@ def _write(plan: _Plan, ctx: _Context, job_ref: dict[str, Any]) -> tuple[list[in
     return created_ids, len(updated), flags
 
 
-@contextmanager
-def _bulk_write_session() -> Iterator[None]:
-    """SQLite keeps a 2 MB page cache per connection by default; a 100k-row transaction then spills pages
-    to the WAL and reads them back over and over while it maintains the indexes. Give this import's
-    connection a larger cache (pages are taken only as needed) and restore it afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
-
-
 def run_import(
     *,
     actor: Any,
@@ -1115,7 +607,7 @@ def run_import(
         partial=partial,
     )
     ctx = _load_context(actor, set(table.columns))
-    errors = _Errors()
+    errors = RowErrors(SPEC)
     pending = _validate(table, ctx, errors, progress)
     job_ref = job_ref or {}
     if dry_run:
@@ -1124,36 +616,32 @@ def run_import(
         if progress:
             progress(ImportStage.WRITING, table.total_rows)
         try:
-            with _bulk_write_session(), transaction.atomic():
+            with core.bulk_write_session(), transaction.atomic():
                 plan = _classify(pending, ctx, errors, lock=True)
-                if errors.by_row and not partial:
-                    raise _NothingWritten
+                if not core.keep_write(dry_run=False, partial=partial, has_errors=bool(errors)):
+                    raise NothingWritten
                 created_ids, report.updated, report.duplicate_candidates = _write(plan, ctx, job_ref)
                 report.created = len(created_ids)
                 report.committed = True
-                runs, _rest = _id_ranges(created_ids, min_run=1)
-                audit.record_event(
-                    event=audit.EVENT_CREATE,
+                runs, _rest = id_ranges(created_ids, min_run=1)
+                core.record_import_event(
                     actor=actor,
                     model=Entrepreneur,
-                    object_repr=f"批量导入：{source_name or '文件'}"[:500],
-                    data={
-                        "import": True,
-                        **job_ref,
-                        "file": source_name,
-                        "total_rows": report.total_rows,
-                        "created": report.created,
-                        "updated": report.updated,
-                        "unchanged": plan.unchanged,
-                        "error_rows": len(errors.by_row),
-                        "partial": partial,
-                        "duplicate_candidates": report.duplicate_candidates,
-                        # who was created by this import (detail pages, audits): id ranges [first, last]
-                        "created_ids": [list(r) for r in runs],
-                        "per_person_log": report.created <= PER_ROW_CREATE_LOG,
-                    },
+                    label="批量导入",
+                    file=source_name,
+                    total_rows=report.total_rows,
+                    created=report.created,
+                    error_rows=len(errors),
+                    partial=partial,
+                    **job_ref,
+                    updated=report.updated,
+                    unchanged=plan.unchanged,
+                    duplicate_candidates=report.duplicate_candidates,
+                    # who was created by this import (detail pages, audits): id ranges [first, last]
+                    created_ids=[list(r) for r in runs],
+                    per_person_log=report.created <= PER_ROW_CREATE_LOG,
                 )
-        except _NothingWritten:
+        except NothingWritten:
             pass
         except IntegrityError:
             # A person was registered by someone else between our check and our write (the unique ID
@@ -1173,10 +661,6 @@ def run_import(
     return report
 
 
-class _NothingWritten(Exception):
-    """All-or-nothing import with bad rows: leave the transaction without writing."""
-
-
 # --------------------------------------------------------------------------- files out
 
 
@@ -1194,62 +678,24 @@ def _header_cells(ws, headers: Iterable[str], required: set[str] | None = None):
 
 def bad_rows_workbook(table: Table, errors: list[dict[str, Any]]) -> bytes:
     """The bad rows with their original cells and a 错误原因 column, to fix and upload again."""
-    from openpyxl.utils import get_column_letter
+    return core.bad_rows_workbook(SPEC, table.headers, table.columns, table.rows, errors)
 
-    reasons: dict[int, list[str]] = defaultdict(list)
-    for e in errors:
-        prefix = f"{e['column']}：" if e.get("column") else ""
-        reasons[e["row"]].append(f"{prefix}{e['message']}（{e['code']}）")
-    headers = [h for h in table.headers]
-    keep = [i for i, h in enumerate(headers) if _norm_header(h) != _norm_header(ERROR_HEADER)]
-    from fanxiang.core.excel import append_row
 
-    wb = _write_only_book()
-    ws = wb.create_sheet("错误行")
-    text_columns = {table.columns[c.field] for c in COLUMNS if c.text and c.field in table.columns}
-    for position in range(1, len(keep) + 1):
-        ws.column_dimensions[get_column_letter(position)].width = 18
-    ws.column_dimensions[get_column_letter(len(keep) + 1)].width = 60
-    ws.freeze_panes = "A2"
-    ws.append(_header_cells(ws, [headers[i] for i in keep] + [ERROR_HEADER]))
-    for row, values in table.rows:
-        if row not in reasons:
-            continue
-        out = []
-        for i in keep:
-            value = values[i] if i < len(values) else None
-            if i in text_columns and value is not None:
-                value = _cell_text(value)
-            out.append(value)
-        # The core writer: an uploaded "=..." cell comes back as text, not a live formula.
-        append_row(ws, [*out, "；".join(reasons[row])])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+RULES = (
+    "1. 在“人员信息”工作表填写，第1行为列名（不要修改），从第2行起每行一人；红色列名为必填列。",
+    "2. 先“校验”：系统逐行检查并列出所有错误（行号、列名、错误代码、原因），不会写入任何数据。",
+    "3. 默认“全部正确才导入”：文件中有任何错误行，整个文件都不导入。也可以选择“只导入正确的行”，"
+    "错误行可下载为 Excel（含“错误原因”列），修改后重新上传。",
+    "4. 身份证号码已登记的人员：在您负责的区划内则按本文件更新（内容相同的不做改动）；由其他县（市、区）"
+    "登记的会报错，请提出转移申请。同一身份证号码在文件中出现多次，后出现的行报错。",
+    "5. 同一文件重复导入不会产生重复人员。",
+    "6. 身份证号码、手机号码、区划代码请设为“文本”格式，否则 Excel 会丢失身份证号码末几位。",
+)
 
 
 def template_workbook(user: Any) -> bytes:
     """The import template: a data sheet with Chinese headers and dropdowns for coded columns, an
     instructions sheet (说明), and the region codes the user may register people in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "人员信息"
-    ws.append(HEADERS)
-    for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=i)
-        cell.font = Font(bold=True, color="B4232A" if col.required else "000000")
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = col.width
-        if col.text:
-            ws.column_dimensions[letter].number_format = "@"
-    ws.freeze_panes = "A2"
-
     scope = resolve(user, Entrepreneur, ADD)
     regions = [
         r
@@ -1258,92 +704,40 @@ def template_workbook(user: Any) -> bytes:
         .order_by("tree_path")
         if scope.covers_path(r.tree_path)
     ]
-    codes = wb.create_sheet("代码表")
-    lists = {
-        "category": [str(label) for _v, label in Category.choices],
-        "education": [str(label) for _v, label in Education.choices],
-        "priority_groups": [g.name for g in PriorityGroup.objects.filter(is_active=True)],
-        "region": [f"{r.code} {r.name}" for r in regions],
-    }
-    for index, (name, values) in enumerate(lists.items(), start=1):
-        letter = get_column_letter(index)
-        codes.cell(row=1, column=index, value=BY_FIELD[name].header)
-        for row, value in enumerate(values, start=2):
-            codes.cell(row=row, column=index, value=value)
-        if not values:
-            continue
-        last = len(values) + 1
-        formula = f"'代码表'!${letter}$2:${letter}${last}"
-        column = get_column_letter(HEADERS.index(BY_FIELD[name].header) + 1)
-        strict = name in ("category", "education")
-        dv = DataValidation(
-            type="list",
-            formula1=formula,
-            allow_blank=True,
-            showErrorMessage=strict,
-            errorTitle="输入有误",
-            error="请从下拉列表中选择。",
-            promptTitle=BY_FIELD[name].header,
-            prompt="可多选时请用顿号“、”分隔" if name == "priority_groups" else "请从下拉列表选择",
-            showInputMessage=True,
-        )
-        dv.add(f"{column}2:{column}20001")
-        ws.add_data_validation(dv)
-        if name == "region":
-            hukou = get_column_letter(HEADERS.index(BY_FIELD["hukou_region"].header) + 1)
-            dv2 = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
-            dv2.add(f"{hukou}2:{hukou}20001")
-            ws.add_data_validation(dv2)
-    codes.sheet_state = "hidden"
-
-    notes = wb.create_sheet("说明")
-    notes.column_dimensions["A"].width = 22
-    notes.column_dimensions["B"].width = 8
-    notes.column_dimensions["C"].width = 90
-    notes.append(["返乡入乡创业人员批量导入说明"])
-    notes["A1"].font = Font(bold=True, size=14)
-    rules = [
-        "1. 在“人员信息”工作表填写，第1行为列名（不要修改），从第2行起每行一人；红色列名为必填列。",
-        "2. 先“校验”：系统逐行检查并列出所有错误（行号、列名、错误代码、原因），不会写入任何数据。",
-        "3. 默认“全部正确才导入”：文件中有任何错误行，整个文件都不导入。也可以选择“只导入正确的行”，"
-        "错误行可下载为 Excel（含“错误原因”列），修改后重新上传。",
-        "4. 身份证号码已登记的人员：在您负责的区划内则按本文件更新（内容相同的不做改动）；由其他县（市、区）"
-        "登记的会报错，请提出转移申请。同一身份证号码在文件中出现多次，后出现的行报错。",
-        "5. 同一文件重复导入不会产生重复人员。",
-        "6. 身份证号码、手机号码、区划代码请设为“文本”格式，否则 Excel 会丢失身份证号码末几位。",
+    groups = lists_pairs()
+    rules = (
+        *RULES,
         f"7. 每次最多{MAX_ROWS:,}行；超过{BACKGROUND_THRESHOLD:,}行的文件在后台处理，页面显示进度。",
         "8. 支持 .xlsx、.xls 和 .csv（UTF-8 或 GBK 编码）文件。",
-    ]
-    for line in rules:
-        notes.append([line])
-        notes.merge_cells(start_row=notes.max_row, start_column=1, end_row=notes.max_row, end_column=3)
-        notes.cell(row=notes.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-        notes.row_dimensions[notes.max_row].height = 32
-    notes.append([])
-    notes.append(["列名", "必填", "填写要求"])
-    for cell in notes[notes.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for col in COLUMNS:
-        notes.append([col.header, "是" if col.required else "", col.help])
-        notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
-    notes.append([])
-    notes.append(["重点群体代码", "", "；".join(f"{code}＝{name}" for code, name in lists_pairs())])
-    notes.append(["人员类别代码", "", "；".join(f"{v}＝{label}" for v, label in Category.choices)])
-    notes.append(["文化程度代码", "", "；".join(f"{v}＝{label}" for v, label in Education.choices)])
-
-    region_sheet = wb.create_sheet("区划代码")
-    region_sheet.append(["区划代码", "名称", "所属"])
-    for cell in region_sheet[1]:
-        cell.font = Font(bold=True)
-    for r in regions:
-        region_sheet.append([r.code, r.name, r.parent.name if r.parent_id else ""])
-    region_sheet.column_dimensions["A"].width = 16
-    region_sheet.column_dimensions["B"].width = 20
-    region_sheet.column_dimensions["C"].width = 16
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    )
+    template = core.Template(
+        title="人员信息",
+        notes_title="返乡入乡创业人员批量导入说明",
+        rules=rules,
+        dropdowns=(
+            core.Dropdown("category", [str(label) for _v, label in Category.choices], strict=True),
+            core.Dropdown("education", [str(label) for _v, label in Education.choices], strict=True),
+            core.Dropdown(
+                "priority_groups", [name for _c, name in groups], prompt="可多选时请用顿号“、”分隔"
+            ),
+            core.Dropdown("region", [f"{r.code} {r.name}" for r in regions], also=("hukou_region",)),
+        ),
+        sheets=(
+            core.Sheet(
+                "区划代码",
+                ["区划代码", "名称", "所属"],
+                [[r.code, r.name, r.parent.name if r.parent_id else ""] for r in regions],
+                widths=(16, 20, 16),
+                after_notes=True,
+            ),
+        ),
+        notes_extra=(
+            ("重点群体代码", "；".join(f"{code}＝{name}" for code, name in groups)),
+            ("人员类别代码", "；".join(f"{v}＝{label}" for v, label in Category.choices)),
+            ("文化程度代码", "；".join(f"{v}＝{label}" for v, label in Education.choices)),
+        ),
+    )
+    return core.template_workbook(SPEC, template)
 
 
 def lists_pairs() -> list[tuple[str, str]]:

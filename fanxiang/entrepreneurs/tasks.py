@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db.models import QuerySet
-from django.utils import timezone
 from django_tasks import task
 
-from fanxiang.core import audit, pii
-from fanxiang.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from fanxiang.core import audit
+from fanxiang.core.errors import Forbidden, InvalidInput, NotFound
+from fanxiang.core.imports import jobs
 from fanxiang.core.scope import ADD, resolve
 from fanxiang.entrepreneurs import imports
 from fanxiang.entrepreneurs.models import Entrepreneur, ImportJob
@@ -39,16 +38,7 @@ def import_job_get(user: Any, job_id: int) -> ImportJob:
 
 
 def _read_upload(upload: Any) -> tuple[bytes, str]:
-    if upload is None:
-        raise InvalidInput.field("file", "import.file_required", "请选择要上传的文件。")
-    name = str(getattr(upload, "name", "") or "upload")[-200:]
-    if getattr(upload, "size", 0) and upload.size > imports.MAX_FILE_BYTES:
-        raise InvalidInput.field(
-            "file",
-            "import.file_too_large",
-            f"文件超过{imports.MAX_FILE_BYTES // 1024 // 1024}MB，请拆分后分批导入。",
-        )
-    return upload.read(), name
+    return jobs.read_upload(upload, imports.MAX_FILE_BYTES)
 
 
 def _ensure_may_import(actor: Any) -> None:
@@ -74,7 +64,7 @@ def import_job_create(
         parent=parent,
         total_rows=table.total_rows,
     )
-    job.source.save("upload.bin", ContentFile(pii.encrypt_bytes(content)), save=False)
+    jobs.store_source(job, content)
     job.save()
     return _start(job, table)
 
@@ -110,56 +100,26 @@ def _start(job: ImportJob, table: imports.Table | None) -> ImportJob:
 
 
 def load_table(job: ImportJob) -> imports.Table:
-    with job.source.open("rb") as fh:
-        content = pii.decrypt_bytes(fh.read())
-    return imports.read_table(content, job.original_name)
+    return imports.read_table(jobs.load_source(job), job.original_name)
 
 
 def import_job_execute(job: ImportJob, table: imports.Table | None = None) -> ImportJob:
-    """Run a job to its end. Whatever happens the job ends ``done`` or ``failed`` with a code; a failed
-    import has written nothing (the write is one transaction)."""
-    job.status, job.stage, job.started_at = (
-        ImportJob.Status.RUNNING,
-        ImportJob.Stage.VALIDATING,
-        timezone.now(),
-    )
-    job.save(update_fields=["status", "stage", "started_at"])
-    actor = job.created_by
-    if job.active_region_path:
-        actor.active_region_path = job.active_region_path
+    """Run a job to its end (:func:`fanxiang.core.import_jobs.execute`): it ends ``done`` or ``failed``
+    with a code; a failed import has written nothing (the write is one transaction)."""
 
-    def progress(stage: str, done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(stage=stage, rows_done=done)
-
-    try:
-        if table is None:
-            table = load_table(job)
+    def run(actor: Any, progress: jobs.Progress) -> imports.ImportReport:
         with audit.acting_as(actor):
-            report = imports.run_import(
+            return imports.run_import(
                 actor=actor,
-                table=table,
+                table=table if table is not None else load_table(job),
                 dry_run=job.dry_run,
                 partial=job.partial,
                 progress=progress,
                 job_ref={"import_job": job.pk},
                 source_name=job.original_name,
             )
-    except DomainError as exc:
-        job.status, job.error_code, job.error_message = ImportJob.Status.FAILED, exc.code, exc.message[:500]
-    except Exception:  # never leave a job hanging: log it and say so on the page
-        logger.exception("import job %s failed", job.pk)
-        job.status, job.error_code = ImportJob.Status.FAILED, "import.failed"
-        job.error_message = "导入过程中发生系统错误，未写入任何数据。已记录错误，请联系系统管理员。"
-    else:
-        job.status = ImportJob.Status.DONE
-        job.total_rows, job.rows_done = report.total_rows, report.total_rows
-        job.valid_rows, job.created, job.updated = report.valid_rows, report.created, report.updated
-        job.unchanged, job.committed = report.unchanged, report.committed
-        job.errors, job.error_count = report.errors, len(report.errors)
-        job.ignored_columns = report.ignored_columns
-    job.stage, job.finished_at = ImportJob.Stage.FINISHED, timezone.now()
-    job.save()
-    return job
+
+    return jobs.execute(job, run, logger=logger)
 
 
 @task()
@@ -179,25 +139,4 @@ def bad_rows_file(job: ImportJob) -> bytes:
 
 def job_report(job: ImportJob) -> dict[str, Any]:
     """The API contract's report, plus the job's state."""
-    rows = sorted({e["row"] for e in job.errors})
-    return {
-        "job_id": job.pk,
-        "status": job.status,
-        "stage": job.stage,
-        "dry_run": job.dry_run,
-        "partial": job.partial,
-        "committed": job.committed,
-        "file_name": job.original_name,
-        "total_rows": job.total_rows,
-        "rows_done": job.rows_done,
-        "progress": job.percent,
-        "valid_rows": job.valid_rows,
-        "created": job.created,
-        "updated": job.updated,
-        "unchanged": job.unchanged,
-        "error_rows": len(rows),
-        "errors": job.errors,
-        "ignored_columns": job.ignored_columns,
-        "error_code": job.error_code,
-        "error_message": job.error_message,
-    }
+    return jobs.job_report(job)

@@ -1,0 +1,112 @@
+"""The one report of every import, and its three modes.
+
+Shape (the API contract of every import): ``{total_rows, valid_rows, created, updated, unchanged,
+errors: [{row, column, code, message}], error_rows, ignored_columns, dry_run, partial, committed}``;
+an import adds its own facts (the registry its duplicate flags, grants the amount) in a subclass's
+:meth:`ImportReport.extra`. ``row`` is the Excel row number (header = row 1), ``column`` the Chinese
+header, ``code`` a stable error code.
+
+Modes: all-or-nothing (default: any bad row and nothing is written), ``partial`` (the valid rows are
+written, the bad ones reported) and ``dry_run`` (everything validated, nothing written). An import runs
+its write inside ``transaction.atomic()`` and raises :class:`NothingWritten` there when the mode says
+not to keep it (see :func:`keep_write`). Part of :mod:`fanxiang.core.imports`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from fanxiang.core.import_spec import ImportSpec
+
+
+class ImportStage:
+    """Where a running import is (the job's progress bar)."""
+
+    VALIDATING = "validating"
+    WRITING = "writing"
+
+
+class NothingWritten(Exception):
+    """Leave the import's transaction without writing (dry run, or all-or-nothing with bad rows)."""
+
+
+def keep_write(*, dry_run: bool, partial: bool, has_errors: bool) -> bool:
+    """Whether the rows written so far in the import's transaction are kept."""
+    return not dry_run and (partial or not has_errors)
+
+
+class RowErrors:
+    """Per-row errors keyed by Excel row number; an error's column is its field's Chinese header."""
+
+    def __init__(self, spec: ImportSpec) -> None:
+        self.spec = spec
+        self.by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, row: int, field_name: str, code: str, message: str) -> None:
+        self.add_at(row, self.spec.column_of(field_name), code, message)
+
+    def add_at(self, row: int, column: str, code: str, message: str) -> None:
+        self.by_row[row].append({"row": row, "column": column, "code": code, "message": str(message)})
+
+    def has(self, row: int) -> bool:
+        return row in self.by_row
+
+    def __bool__(self) -> bool:
+        return bool(self.by_row)
+
+    def __len__(self) -> int:
+        """How many rows have errors."""
+        return len(self.by_row)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        """Every error, by row, then in the order of the columns."""
+        order = self.spec.order
+        out: list[dict[str, Any]] = []
+        for row in sorted(self.by_row):
+            out.extend(sorted(self.by_row[row], key=lambda e: order.get(e["column"], 99)))
+        return out
+
+
+@dataclass
+class ImportReport:
+    total_rows: int = 0
+    valid_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = True
+    partial: bool = False
+    committed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({e["row"] for e in self.errors})
+
+    @property
+    def error_rows(self) -> int:
+        return len({e["row"] for e in self.errors})
+
+    def extra(self) -> dict[str, Any]:
+        """Facts of one import on top of the common shape."""
+        return {}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_rows": self.total_rows,
+            "valid_rows": self.valid_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "error_rows": self.error_rows,
+            "ignored_columns": self.ignored_columns,
+            "dry_run": self.dry_run,
+            "partial": self.partial,
+            "committed": self.committed,
+            **self.extra(),
+        }
