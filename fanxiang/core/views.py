@@ -90,12 +90,32 @@ class ScopedForm(ScopedFormMixin, forms.Form):
 
 
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
-    if exc.errors:
-        for field, msgs in exc.errors.items():
-            target = field if field in form.fields else None
-            for msg in msgs:
-                form.add_error(target, msg)
+    """The one way a service's refusal goes onto a form: each field error under its field with its code
+    (every one at once; ``details["items"]`` when the service listed them item by item), errors on fields
+    the form does not have above the form, and the overall message with the code above the form."""
+    items = (exc.details or {}).get("items") or []
+    if items:
+        for item in items:
+            field = item["field"] if item["field"] in form.fields else None
+            form.add_error(field, f"{item['message']}（{item['code']}）")
+        if len(items) > 1:
+            form.add_error(None, f"有{len(items)}处输入有误，请按各项提示修改后再保存。")
+        return
+    for field, msgs in (exc.errors or {}).items():
+        for msg in msgs:
+            if field in form.fields:
+                form.add_error(field, f"{msg}（{exc.code}）")
+            else:
+                form.add_error(None, msg)
     form.add_error(None, f"{exc.message}（{exc.code}）")
+
+
+def refuse_http(exc: DomainError) -> None:
+    """A service's 403/404 as the page's own status (never a form error); other refusals return."""
+    if exc.status == 403:
+        raise PermissionDenied(exc.message)
+    if exc.status == 404:
+        raise Http404(exc.message)
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -216,7 +236,8 @@ class ScopedExportView(ScopedMixin, View):
 
 
 class ServiceFormView(LoginRequiredMixin, View):
-    """A form whose valid data goes to a service function; domain errors come back onto the form."""
+    """The one service-form page: a form whose valid data goes to a service function; a refusal comes back
+    onto the form (:func:`apply_domain_error`), or as the page's 403/404 (:func:`refuse_http`)."""
 
     template_name = "core/object_form.html"
     form_class: type[forms.BaseForm]
@@ -250,6 +271,7 @@ class ServiceFormView(LoginRequiredMixin, View):
             try:
                 result = self.perform(form)
             except DomainError as exc:
+                refuse_http(exc)
                 self.apply_error(form, exc)
             else:
                 messages.success(request, self.success_message(result))
