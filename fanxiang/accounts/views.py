@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import django_filters
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -26,6 +25,7 @@ from fanxiang.accounts.models import RoleAssignment, User
 from fanxiang.accounts.roles import Role
 from fanxiang.core import audit
 from fanxiang.core.errors import DomainError
+from fanxiang.core.history import history_of
 from fanxiang.core.views import (
     Column,
     ScopedDetailView,
@@ -237,7 +237,7 @@ def user_detail(request, pk: int):
             else:
                 messages.error(request, f"{exc.message}（{exc.code}）")
             status = 422
-    history = LogEntry.objects.get_for_object(target).select_related("actor")[:30]
+    history = history_of(target, limit=30)
     return render(
         request,
         "accounts/user_detail.html",

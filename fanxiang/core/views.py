@@ -199,9 +199,9 @@ class ScopedDetailView(ScopedMixin, DetailView):
         return ctx
 
     def history(self, obj):
-        from auditlog.models import LogEntry
+        from fanxiang.core.history import history_of
 
-        return LogEntry.objects.get_for_object(obj).select_related("actor")[:20]
+        return history_of(obj)
 
 
 class ScopedExportView(ScopedMixin, View):

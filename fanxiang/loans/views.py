@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from fanxiang.core.errors import DomainError, NotFound
+from fanxiang.core.history import history_of
 from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView
 from fanxiang.entrepreneurs.forms import founder_label
 from fanxiang.loans import selectors, services, steps
@@ -205,7 +205,7 @@ def detail_context(
         "action_error": error,
         "failed_label": ACTION_LABELS.get(failed_action or "", failed_action),
         "can_edit": steps.can_edit(user, app),
-        "history": LogEntry.objects.get_for_object(app).select_related("actor")[:20],
+        "history": history_of(app),
     }
 
 

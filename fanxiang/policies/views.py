@@ -68,10 +68,10 @@ class PolicyAccessMixin(LoginRequiredMixin):
 
 def history_rows(obj, limit: int = 20) -> list[dict]:
     """The change log of ``obj`` as rows for the page (events and field changes)."""
-    from auditlog.models import LogEntry
+    from fanxiang.core.history import history_of
 
     rows = []
-    for e in LogEntry.objects.get_for_object(obj).select_related("actor")[:limit]:
+    for e in history_of(obj, limit=limit):
         changes = e.changes if isinstance(e.changes, dict) else {}
         rows.append(
             {
