@@ -1,24 +1,30 @@
+"""The root URLconf: the home page, every app's include as registered in its ready()
+(fanxiang.core.registry.register_urls), the API, the admin.
+
+Django runs every AppConfig.ready() before it imports this module, so the registry is complete here; the
+list is built when the module is (re)imported, never cached elsewhere."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from fanxiang.accounts.home import home
 from fanxiang.api import api
+from fanxiang.core import registry
 
 admin.site.site_header = "返乡入乡创业服务平台 · 后台"
 
+
+def _app_patterns() -> list:
+    return [
+        path(u.prefix, include(u.module, namespace=u.namespace) if u.namespace else include(u.module))
+        for u in registry.url_includes()
+    ]
+
+
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/", include("fanxiang.accounts.urls")),
-    path("regions/", include("fanxiang.regions.urls")),
-    path("targets/", include("fanxiang.targets.urls")),
-    path("entrepreneurs/", include("fanxiang.entrepreneurs.urls")),
-    path("loans/", include("fanxiang.loans.urls")),
-    path("credit/", include("fanxiang.credit.urls")),
-    path("policies/", include("fanxiang.policies.urls")),
-    path("finance/", include("fanxiang.finance.urls")),
-    path("notifications/", include("fanxiang.notifications.urls")),
-    path("portal/", include("fanxiang.portal.urls")),
+    *_app_patterns(),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/fx/favicon.svg", permanent=True)),

@@ -10,16 +10,25 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from fanxiang.accounts import signals  # noqa: F401
         from fanxiang.accounts.models import Organization, RoleAssignment, User
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.resolver import resolve_scope
         from fanxiang.accounts.roles import Role
-        from fanxiang.core import scope
+        from fanxiang.core import registry, scope
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
 
         scope.install_resolver(resolve_scope)
         track(User, exclude_fields=["password", "last_login", "session_epoch"])
         track(RoleAssignment)
         track(Organization)
+        registry.register_api("fanxiang.accounts.api:auth_router", "/auth", order=10)
+        registry.register_api("fanxiang.accounts.api:me_router", "/me", order=11)
+        registry.register_api("fanxiang.accounts.api:audit_router", "/audit", order=12)
+        registry.register_api("fanxiang.accounts.api:org_router", "/organizations", order=13)
+        registry.register_api("fanxiang.accounts.api:assignment_router", "/role-assignments", order=14)
+        registry.register_urls("accounts/", "fanxiang.accounts.urls", order=10)
+        registry.register_reference_loader(
+            "accounts.organizations", "fanxiang.accounts.reference:load_organizations", order=20
+        )
         register_nav(
             NavItem(_("系统管理"), _("用户管理"), "accounts:user_list", roles=(Role.CITY_ADMIN,), order=900)
         )
@@ -30,7 +39,4 @@ class AccountsConfig(AppConfig):
         )
         register_nav(
             NavItem(_("系统管理"), _("审计日志"), "accounts:audit_list", roles=(Role.CITY_ADMIN,), order=920)
-        )
-        register_nav(
-            NavItem(_("系统管理"), _("行政区划"), "regions:region_list", "regions.region", order=930)
         )

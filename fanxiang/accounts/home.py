@@ -1,28 +1,15 @@
-"""The role-aware home page. Apps contribute panels in ready(): a panel is shown to the roles it names
-and renders its own template with the context its callable returns (already scoped to the user)."""
+"""The role-aware home page. Apps register panels in ready() (``fanxiang.core.registry.register_home_panel``):
+a panel is shown to the roles it names (every role if it names none) and renders its own template with
+the context its callable returns (already scoped to the user)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from fanxiang.accounts.roles import Role
-
-
-@dataclass(frozen=True)
-class HomePanel:
-    key: str
-    template: str
-    context: Callable
-    roles: tuple[str, ...] = tuple(Role.values)
-    order: int = 100
-
-
-PANELS: list[HomePanel] = []
+from fanxiang.core.registry import home_panels
 
 ROLE_INTRO = {
     Role.CITY_ADMIN: "配置政策、目标与目录，管理全市用户、数据与审计。",
@@ -36,18 +23,13 @@ ROLE_INTRO = {
 }
 
 
-def register_panel(panel: HomePanel) -> None:
-    if all(p.key != panel.key for p in PANELS):
-        PANELS.append(panel)
-
-
 @login_required
 def home(request):
     user = request.user
     roles = user.roles()
     rendered = []
-    for panel in sorted(PANELS, key=lambda p: p.order):
-        if user.is_superuser or roles & set(panel.roles):
+    for panel in home_panels():
+        if user.is_superuser or roles & set(Role.values if panel.roles is None else panel.roles):
             ctx = panel.context(request)
             if ctx is not None:
                 rendered.append(render_to_string(panel.template, ctx, request=request))

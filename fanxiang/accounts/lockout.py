@@ -20,7 +20,7 @@ lockout, which trusted addresses remove without changing how anyone signs in.
 
 When an account gets locked (:func:`on_locked_out`): an audit event, the user's API tokens revoked and
 sessions ended (a token issued before a lockout must not work during it), and the
-:data:`~fanxiang.accounts.signals.account_locked_out` signal, on which the notifications app puts a notice
+:data:`account_locked_out` signal, on which the notifications app puts a notice
 in the holder's inbox. An outsider can therefore make the holder sign in again, but not keep them out.
 """
 
@@ -34,12 +34,17 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from django.conf import settings
 from django.core.cache import cache
+from django.dispatch import Signal
 from django.utils import timezone
 
 from fanxiang.accounts.models import TrustedAddress, User
-from fanxiang.accounts.throttle import client_address
 
 logger = logging.getLogger("fanxiang.accounts")
+
+# Sent (sender=User) when a failed-login lockout locks an existing account: ``user``, ``address`` (where the
+# failure that locked it came from), ``until`` (when the lock ends unless failures go on). A higher layer
+# (the notifications app) subscribes in its AppConfig.ready(); accounts never imports it.
+account_locked_out = Signal()
 
 
 def trusted_days() -> int:
@@ -53,17 +58,6 @@ def is_trusted(username: str | None, address: str | None, now=None) -> bool:
     return TrustedAddress.objects.filter(
         user__username=username, address=address, last_success_at__gte=since
     ).exists()
-
-
-def trust_record(*, user: User, request: Any) -> None:
-    """Remember a successful sign-in from the request's address."""
-    address = client_address(request)
-    if not address or user.pk is None:
-        return
-    now = timezone.now()
-    updated = TrustedAddress.objects.filter(user=user, address=address).update(last_success_at=now)
-    if not updated:
-        TrustedAddress.objects.get_or_create(user=user, address=address, defaults={"last_success_at": now})
 
 
 def _request_trusted(request: Any, credentials: dict | None) -> tuple[str | None, bool]:
@@ -116,8 +110,6 @@ def on_locked_out(sender: Any, request: Any = None, username: str | None = None,
     )
     if user is None:
         return
-    from fanxiang.accounts.signals import account_locked_out
-
     # send_robust: a failing subscriber (the inbox) must not turn a refused sign-in into a 500. Subscribers
     # write in their own savepoint.
     for receiver, result in account_locked_out.send_robust(

@@ -1,33 +1,13 @@
-"""Role-aware navigation. Apps add their entries in ready(); an entry shows when the user may
-``action`` the model somewhere (or holds one of ``roles``)."""
+"""Role-aware navigation. Apps register their entries in ready() (``fanxiang.core.registry.register_nav``);
+an entry shows when the user may ``action`` the model somewhere (or holds one of ``roles``)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
+from fanxiang.core.registry import nav_items
 from fanxiang.core.scope import resolve
-
-
-@dataclass(frozen=True)
-class NavItem:
-    section: str
-    label: str
-    url_name: str
-    model_label: str | None = None
-    action: str = "view"
-    roles: tuple[str, ...] = ()
-    order: int = 100
-
-
-NAV_ITEMS: list[NavItem] = []
-
-
-def register_nav(item: NavItem) -> None:
-    if item not in NAV_ITEMS:
-        NAV_ITEMS.append(item)
 
 
 def nav_for(user) -> list[dict]:
@@ -35,7 +15,7 @@ def nav_for(user) -> list[dict]:
         return []
     sections: dict[str, list[dict]] = {}
     user_roles = user.roles()
-    for item in sorted(NAV_ITEMS, key=lambda i: i.order):
+    for item in nav_items():
         visible = False
         if item.roles and (user_roles & set(item.roles) or user.is_superuser):
             visible = True

@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fanxiang.accounts.lockout import trust_record
 from fanxiang.accounts.models import ApiToken, Organization, RoleAssignment, TrustedAddress, User, hash_token
 from fanxiang.accounts.roles import Role
 from fanxiang.accounts.throttle import client_address
@@ -24,6 +23,18 @@ from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, DELETE, ensure_in_scope
 from fanxiang.core.validators import validate_mobile
 from fanxiang.regions.models import Region
+
+
+def trust_record(*, user: User, request: Any) -> None:
+    """Remember a successful sign-in from the request's address (it becomes trusted for the failed-login
+    lockout, :mod:`fanxiang.accounts.lockout`)."""
+    address = client_address(request)
+    if not address or user.pk is None:
+        return
+    now = timezone.now()
+    updated = TrustedAddress.objects.filter(user=user, address=address).update(last_success_at=now)
+    if not updated:
+        TrustedAddress.objects.get_or_create(user=user, address=address, defaults={"last_success_at": now})
 
 
 def _require_user_admin(actor: User) -> None:

@@ -1,18 +1,15 @@
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 
 from fanxiang.core import audit
 
-# Sent (sender=User) when a failed-login lockout locks an existing account: ``user``, ``address`` (where the
-# failure that locked it came from), ``until`` (when the lock ends unless failures go on). A higher layer
-# (the notifications app) subscribes in its AppConfig.ready(); accounts never imports it.
-account_locked_out = Signal()
+# The failed-login lockout's own signal, ``account_locked_out``, is defined in fanxiang.accounts.lockout.
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    from fanxiang.accounts.lockout import trust_record
+    from fanxiang.accounts.services import trust_record
 
     audit.record_event(event=audit.EVENT_LOGIN, actor=user, obj=user, request=request, data={"via": "web"})
     trust_record(user=user, request=request)

@@ -14,6 +14,10 @@ class CoreConfig(AppConfig):
 
         pre_save.connect(fill_actor, sender=LogEntry, dispatch_uid="fanxiang_fill_actor")
 
+        from fanxiang.core import registry
+
+        registry.register_api("fanxiang.core.api_tools:router", "/tools", order=21)
+
         from fanxiang.core.audit import track
         from fanxiang.core.models import Holiday
 

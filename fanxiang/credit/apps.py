@@ -9,9 +9,10 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import ADD, CHANGE, DELETE, EXPORT, VIEW
         from fanxiang.credit.models import CreditEntry, Recommender
 
@@ -25,6 +26,20 @@ class CreditConfig(AppConfig):
         grant(Role.COUNTY_OFFICER, "credit.recommender", {ADD, CHANGE, DELETE})
         grant(Role.BANK_OFFICER, "credit.creditentry", {VIEW})
         grant(Role.BANK_OFFICER, "credit.recommender", {VIEW})
+        registry.register_api("fanxiang.credit.api:router", "/credit", order=52)
+        registry.register_urls("credit/", "fanxiang.credit.urls", order=52)
+        register_nav(
+            NavItem(
+                _("创业担保贷款"),
+                _("免反担保推荐单位"),
+                "credit:recommender_list",
+                "credit.recommender",
+                order=41,
+            )
+        )
         register_nav(
             NavItem(_("创业担保贷款"), _("失信名单"), "credit:blacklist", "credit.creditentry", order=42)
+        )
+        register_nav(
+            NavItem(_("创业担保贷款"), _("诚信台账"), "credit:entry_list", "credit.creditentry", order=42)
         )

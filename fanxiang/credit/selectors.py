@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from fanxiang.core.errors import NotFound
+from fanxiang.core.registry import hooks
 from fanxiang.core.scope import VIEW, resolve
 from fanxiang.credit.models import CreditEntry, CreditEvent, Recommender
 
@@ -51,7 +52,6 @@ def person_ledger(user: Any, *, entrepreneur_id: int | None = None, business_id:
     user may see (a bank sees its own)."""
     from fanxiang.credit.services import active_blacklist
     from fanxiang.entrepreneurs.models import Business, Entrepreneur
-    from fanxiang.loans.models import LoanApplication
 
     scope = resolve(user, CreditEntry, VIEW)
     today = timezone.localdate()
@@ -61,10 +61,10 @@ def person_ledger(user: Any, *, entrepreneur_id: int | None = None, business_id:
         if business is None or not scope.covers_path(business.region.tree_path):
             raise NotFound("not_found", "记录不存在或无权访问。")
         entries = CreditEntry.objects.filter(business=business)
-        loans = LoanApplication.objects.for_user(user).filter(business=business)
-        ids = set(entries.values_list("entrepreneur_id", flat=True)) | set(
-            loans.values_list("entrepreneur_id", flat=True)
-        )
+        loans = ledger_loans(user, business=business)
+        ids = set(entries.values_list("entrepreneur_id", flat=True)) | {
+            loan.entrepreneur_id for loan in loans
+        }
         people = list(Entrepreneur.objects.filter(pk__in=ids))
         person = None
     else:
@@ -72,7 +72,7 @@ def person_ledger(user: Any, *, entrepreneur_id: int | None = None, business_id:
         if person is None or not scope.covers_path(person.region.tree_path):
             raise NotFound("not_found", "记录不存在或无权访问。")
         entries = CreditEntry.objects.filter(entrepreneur=person)
-        loans = LoanApplication.objects.for_user(user).filter(entrepreneur=person)
+        loans = ledger_loans(user, entrepreneur=person)
         people = [person]
     entries = list(entries.select_related("loan", "business").order_by("-date", "-id"))
     blacklists = {p.pk: active_blacklist(p, today) for p in people}
@@ -86,8 +86,19 @@ def person_ledger(user: Any, *, entrepreneur_id: int | None = None, business_id:
         "blacklist": next((b for b in blacklists.values() if b is not None), None),
         "counts": counts,
         "entries": entries,
-        "loans": list(loans.order_by("-created_at")),
+        "loans": loans,
     }
+
+
+def ledger_loans(user: Any, *, entrepreneur: Any = None, business: Any = None) -> list:
+    """The loans of one person (or business) that ``user`` may see, newest first: asked of the apps that
+    grant loans through the hook ``credit.ledger_loans`` (credit does not import them)."""
+    loans = [
+        loan
+        for fn in hooks("credit.ledger_loans")
+        for loan in fn(user, entrepreneur=entrepreneur, business=business)
+    ]
+    return sorted(loans, key=lambda loan: loan.created_at, reverse=True)
 
 
 def recommenders_for_user(

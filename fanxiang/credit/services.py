@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from fanxiang.core import audit
@@ -251,14 +252,15 @@ def recommender_update(*, actor: Any, recommender: Recommender, data: dict[str, 
 @audit.audited
 @transaction.atomic
 def recommender_delete(*, actor: Any, recommender: Recommender) -> None:
-    from fanxiang.loans.models import LoanApplication
-
     recommender = Recommender.objects.select_for_update().select_related("region").get(pk=recommender.pk)
     if not can(actor, Recommender, DELETE, recommender.region.tree_path):
         raise Forbidden("scope.region_forbidden", "无权删除该推荐单位。")
-    if LoanApplication.objects.filter(recommender=recommender).exists():
+    # Loan applications refer to a recommender with on_delete=PROTECT: Django refuses before writing
+    # anything, and credit needs no knowledge of the loans app.
+    try:
+        recommender.delete()
+    except ProtectedError:
         raise Conflict(
             "recommender.in_use",
             "已有贷款申请引用该推荐单位，不能删除；如已失效，请将其设为无效（is_active=false）。",
-        )
-    recommender.delete()
+        ) from None

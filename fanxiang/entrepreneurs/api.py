@@ -521,7 +521,3 @@ def business_close(request, business_id: int, payload: ReasonIn):
     business = get_for_user(Business, request.user, CHANGE, pk=business_id)
     services.business_close(actor=request.user, business=business, reason=payload.reason)
     return selectors.businesses_for_user(request.user).get(pk=business_id)
-
-
-# Excel import/export endpoints register on this router (kept in their own module).
-from fanxiang.entrepreneurs import api_excel  # noqa: E402, F401

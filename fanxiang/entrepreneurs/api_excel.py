@@ -1,4 +1,5 @@
-"""Excel import and export endpoints of the entrepreneur registry (registered on its router).
+"""Excel import and export endpoints of the entrepreneur registry: their own router, mounted at
+``/entrepreneurs`` right after the registry's (``EntrepreneursConfig.ready``).
 
 ``/import``, ``/import/{job_id}``, ``/import-template`` and ``/export`` are literal paths; the detail
 route ``/{int:entrepreneur_id}`` only matches digits, so they never collide."""
@@ -6,13 +7,15 @@ route ``/{int:entrepreneur_id}`` only matches digits, so they never collide."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from ninja import File, Form, Query, Schema, Status, UploadedFile
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from fanxiang.core.api import ErrorOut
 from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from fanxiang.core.scope import EXPORT
 from fanxiang.entrepreneurs import exports, imports, tasks
-from fanxiang.entrepreneurs.api import EntrepreneurFilterIn, filtered_entrepreneurs, router
+from fanxiang.entrepreneurs.api import EntrepreneurFilterIn, filtered_entrepreneurs
+
+router = Router(tags=["返乡创业人员"])
 
 XLSX_RESPONSE = {
     "responses": {

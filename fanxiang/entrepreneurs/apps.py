@@ -9,9 +9,10 @@ class EntrepreneursConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, REVEAL, VIEW
         from fanxiang.entrepreneurs import models as m
 
@@ -29,8 +30,8 @@ class EntrepreneursConfig(AppConfig):
             m.IndustryTag,
         ):
             track(model)
-        registry = ("entrepreneur", "business", "jobreport", "duplicatecandidate", "transferrequest")
-        for name in registry:
+        registry_models = ("entrepreneur", "business", "jobreport", "duplicatecandidate", "transferrequest")
+        for name in registry_models:
             grant(Role.COUNTY_OFFICER, f"entrepreneurs.{name}", {VIEW, ADD, CHANGE, EXPORT, REVEAL})
         for name in ("entrepreneur", "business", "jobreport"):
             grant(Role.SERVICE_CLERK, f"entrepreneurs.{name}", {VIEW, ADD, CHANGE})
@@ -82,6 +83,12 @@ class EntrepreneursConfig(AppConfig):
                 order=24,
             )
         )
-        register_nav(
-            NavItem(_("目标与统计"), _("目标完成进度"), "targets:progress", "targets.target", order=11)
+        registry.register_api("fanxiang.entrepreneurs.api:router", "/entrepreneurs", order=40)
+        registry.register_api("fanxiang.entrepreneurs.api_excel:router", "/entrepreneurs", order=41)
+        registry.register_api("fanxiang.entrepreneurs.api:business_router", "/businesses", order=42)
+        registry.register_urls("entrepreneurs/", "fanxiang.entrepreneurs.urls", order=40)
+        registry.register_reference_loader(
+            "entrepreneurs.groups_and_tags",
+            "fanxiang.entrepreneurs.reference:load_registry_reference",
+            order=40,
         )

@@ -9,9 +9,10 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
         from fanxiang.finance.models import FinancialProduct
 
@@ -28,6 +29,8 @@ class FinanceConfig(AppConfig):
             grant(role, "finance.financialproduct", {VIEW, EXPORT})
         # Bank officers maintain their own bank's products (FinancialProduct.scope_organization).
         grant(Role.BANK_OFFICER, "finance.financialproduct", {ADD, CHANGE})
+        registry.register_api("fanxiang.finance.api:router", "/finance", order=70)
+        registry.register_urls("finance/", "fanxiang.finance.urls", order=70)
         register_nav(
             NavItem(
                 _("金融服务"), _("金融产品"), "finance:product_list", "finance.financialproduct", order=50

@@ -29,15 +29,30 @@ class LoansConfig(AppConfig):
 
         on_priority_change(applications_refresh_priority)
         self._register_work_pages()
+        self._register_platform()
+
+    def _register_platform(self) -> None:
+        """API routers, URLs, notification events, reference data; the loans of a credit-ledger page."""
+        from fanxiang.core import registry
+        from fanxiang.loans.notification_events import LOAN_EVENTS
+        from fanxiang.loans.selectors import ledger_loans
+
+        registry.register_api("fanxiang.loans.api:router", "/loans", order=50)
+        # schedule, subsidy, repayments, compensation, subsidy batches
+        registry.register_api("fanxiang.loans.api_repayment:router", "/loans", order=51)
+        registry.register_urls("loans/", "fanxiang.loans.urls", order=50)
+        registry.register_notification_events(*LOAN_EVENTS, order=10)
+        registry.register_reference_loader("loans", "fanxiang.loans.reference:load_loan_reference", order=50)
+        registry.register_hook("credit.ledger_loans", ledger_loans)
 
     def _register_workflow(self) -> None:
         """Application workflow: change log of uploads and tranches, the clerk's view of recommenders (to
         pick a waiver), navigation."""
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import VIEW
         from fanxiang.loans import models as m
 
@@ -58,25 +73,13 @@ class LoansConfig(AppConfig):
                 _("创业担保贷款"), _("贷款申请"), "loans:application_list", "loans.loanapplication", order=40
             )
         )
-        register_nav(
-            NavItem(
-                _("创业担保贷款"),
-                _("免反担保推荐单位"),
-                "credit:recommender_list",
-                "credit.recommender",
-                order=41,
-            )
-        )
-        register_nav(
-            NavItem(_("创业担保贷款"), _("诚信台账"), "credit:entry_list", "credit.creditentry", order=42)
-        )
 
     def _register_work_pages(self) -> None:
         """Navigation of the bank workbench, repayment import, subsidy batches and policy settings pages."""
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import ADD
 
         section = _("创业担保贷款")

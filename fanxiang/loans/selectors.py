@@ -29,6 +29,14 @@ def applications_for_user(user: Any, action: str = VIEW) -> QuerySet[LoanApplica
     )
 
 
+def ledger_loans(user: Any, *, entrepreneur: Any = None, business: Any = None) -> list[LoanApplication]:
+    """The loans of a credit-ledger page (hook ``credit.ledger_loans``): of the person, or of the business,
+    that ``user`` may see (a bank sees its own), newest first."""
+    qs = LoanApplication.objects.for_user(user)
+    qs = qs.filter(business=business) if business is not None else qs.filter(entrepreneur=entrepreneur)
+    return list(qs.order_by("-created_at"))
+
+
 def _active_groups() -> Prefetch:
     return Prefetch(
         "entrepreneur__priority_groups",

@@ -12,7 +12,7 @@ from fanxiang.notifications.services import notify
 
 
 def on_account_locked(sender: Any, user: Any, address: str | None, until: Any, **kwargs: Any) -> None:
-    """``accounts.signals.account_locked_out``: tell the holder their account was locked."""
+    """``accounts.lockout.account_locked_out``: tell the holder their account was locked."""
     with transaction.atomic():  # a savepoint: a failure here never breaks the sign-in's transaction
         notify(
             event="account_locked",

@@ -9,12 +9,15 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
+        from fanxiang.accounts.lockout import account_locked_out
         from fanxiang.accounts.roles import Role
-        from fanxiang.accounts.signals import account_locked_out
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.notifications import account_events
         from fanxiang.notifications import models as m
+        from fanxiang.notifications.events import ACCOUNT_EVENTS
+        from fanxiang.notifications.tasks import enqueue_delivery
 
         track(m.NotificationTemplate)
         account_locked_out.connect(account_events.on_account_locked, dispatch_uid="fx-account-locked-notice")
@@ -23,6 +26,13 @@ class NotificationsConfig(AppConfig):
         from fanxiang.notifications.loan_events import loan_event_committed
 
         LOANS.subscribe(loan_event_committed)
+        registry.register_notification_events(*ACCOUNT_EVENTS, order=90)
+        registry.register_hook("notifications.sms_queue", enqueue_delivery)
+        registry.register_api("fanxiang.notifications.api:router", "/notifications", order=80)
+        registry.register_urls("notifications/", "fanxiang.notifications.urls", order=80)
+        registry.register_reference_loader(
+            "notifications.templates", "fanxiang.notifications.services:load_default_templates", order=60
+        )
         register_nav(
             NavItem(_("消息通知"), _("我的消息"), "notifications:inbox", roles=tuple(Role.values), order=90)
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from fanxiang.core import audit
 from fanxiang.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
+from fanxiang.core.registry import hooks
 from fanxiang.core.validators import mask_mobile
 from fanxiang.notifications import sms, templating
 from fanxiang.notifications.events import EVENTS, spec
@@ -231,18 +232,11 @@ def notify_region_staff(
 
 
 def enqueue_delivery(delivery_id: int, run_after: dt.datetime | None = None) -> None:
-    """Hand an SMS delivery to the task queue (never raises: the sweep command picks up what failed)."""
-    from fanxiang.notifications.tasks import deliver_sms
-
-    try:
-        task = deliver_sms
-        if run_after is not None:
-            if not task.get_backend().supports_defer:
-                return  # the immediate backend cannot wait: retry_notifications picks it up when due
-            task = task.using(run_after=run_after)
-        task.enqueue(delivery_id)
-    except Exception:
-        logger.exception("could not enqueue SMS delivery %s", delivery_id)
+    """Hand an SMS delivery to the task queue: :func:`fanxiang.notifications.tasks.enqueue_delivery`, on the
+    hook ``notifications.sms_queue`` (registered in ready(); the task calls this module, so this module does
+    not import it). Never raises: the sweep command picks up what failed."""
+    for enqueue in hooks("notifications.sms_queue"):
+        enqueue(delivery_id, run_after=run_after)
 
 
 # --------------------------------------------------------------------------- delivery

@@ -9,9 +9,10 @@ class PoliciesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
         from fanxiang.policies import models as m
 
@@ -36,6 +37,10 @@ class PoliciesConfig(AppConfig):
         grant(Role.COUNTY_OFFICER, "policies.benefitgrant", {VIEW, ADD, CHANGE, EXPORT})
         grant(Role.SERVICE_CLERK, "policies.benefitgrant", {VIEW, ADD})
         grant(Role.UNIT_LIAISON, "policies.benefitgrant", {VIEW, EXPORT})
+        registry.register_api("fanxiang.policies.api:router", "/policies", order=60)
+        registry.register_api("fanxiang.policies.api_grants:router", "/policies/grants", order=61)
+        registry.register_urls("policies/", "fanxiang.policies.urls", order=60)
+        registry.register_reference_loader("policies", _load_policies, order=70)
         register_nav(
             NavItem(_("政策库"), _("政策文件"), "policies:document_list", "policies.policydocument", order=40)
         )
@@ -58,3 +63,9 @@ class PoliciesConfig(AppConfig):
                 _("政策库"), _("政策享受统计"), "policies:grant_totals", "policies.benefitgrant", order=45
             )
         )
+
+
+def _load_policies() -> dict:
+    from fanxiang.policies.reference import load_policy_reference
+
+    return {"policies": load_policy_reference()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fanxiang.policies import views, views_public
+from fanxiang.policies import views, views_grants, views_public
 
 app_name = "policies"
 
@@ -28,12 +28,7 @@ urlpatterns = [
     path("outreach/", views.OutreachView.as_view(), name="outreach"),
     path("outreach/export/", views.OutreachExportView.as_view(), name="outreach_export"),
     path("outreach/<slug:code>/", views.OutreachPeopleView.as_view(), name="outreach_people"),
-]
-
-# Policy-enjoyment records (享受记录): fanxiang/policies/views_grants.py
-from fanxiang.policies import views_grants  # noqa: E402
-
-urlpatterns += [
+    # policy-enjoyment records (享受记录)
     path("grants/", views_grants.GrantListView.as_view(), name="grant_list"),
     path("grants/new/", views_grants.GrantCreateView.as_view(), name="grant_create"),
     path("grants/export/", views_grants.GrantExportView.as_view(), name="grant_export"),

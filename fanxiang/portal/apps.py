@@ -11,12 +11,14 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import pre_save
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import NavItem, register_nav
         from fanxiang.core.scope import CHANGE, EXPORT, VIEW
         from fanxiang.portal import models as m
         from fanxiang.portal.assist import mark_assisted
+        from fanxiang.portal.notification_events import PORTAL_EVENTS
 
         track(m.PortalAccount, exclude_fields=["mobile_enc", "mobile_hash", "password"])
         track(m.Registration, exclude_fields=["id_number_enc", "id_number_hash"])
@@ -27,6 +29,9 @@ class PortalConfig(AppConfig):
         grant(Role.SERVICE_CLERK, "portal.registration", {VIEW})
         # every audit record written inside an assisted session names the session (全程帮办)
         pre_save.connect(mark_assisted, sender=LogEntry, dispatch_uid="fanxiang.portal.mark_assisted")
+        registry.register_notification_events(*PORTAL_EVENTS, order=50)
+        registry.register_api("fanxiang.portal.api:router", "/portal", order=90)
+        registry.register_urls("portal/", "fanxiang.portal.urls", order=90)
         register_nav(
             NavItem(
                 _("门户业务"),

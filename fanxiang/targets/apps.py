@@ -9,10 +9,10 @@ class TargetsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from fanxiang.accounts.home import HomePanel, register_panel
-        from fanxiang.accounts.navigation import NavItem, register_nav
         from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
         from fanxiang.core.audit import track
+        from fanxiang.core.registry import HomePanel, NavItem, register_home_panel, register_nav
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
         from fanxiang.targets import panels
         from fanxiang.targets.models import Target
@@ -28,7 +28,18 @@ class TargetsConfig(AppConfig):
             Role.EXPERT,
         ):
             grant(role, "targets.target", {VIEW})
+        registry.register_api("fanxiang.targets.api:router", "/targets", order=30)
+        registry.register_urls("targets/", "fanxiang.targets.urls", order=30)
+        registry.register_reference_loader(
+            "targets.city", "fanxiang.targets.reference:load_city_targets", order=30
+        )
+        registry.register_demo_loader(
+            "targets.county_breakdown", "fanxiang.targets.reference:load_demo_breakdown", order=20
+        )
         register_nav(
             NavItem(_("目标与统计"), _("年度目标"), "targets:target_list", "targets.target", order=10)
         )
-        register_panel(HomePanel("targets", "targets/_home_panel.html", panels.targets_panel, order=10))
+        register_nav(
+            NavItem(_("目标与统计"), _("目标完成进度"), "targets:progress", "targets.target", order=11)
+        )
+        register_home_panel(HomePanel("targets", "targets/_home_panel.html", panels.targets_panel, order=10))
