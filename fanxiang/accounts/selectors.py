@@ -62,5 +62,12 @@ def organizations(*, kind: str | None = None) -> QuerySet[Organization]:
     return qs.filter(kind=kind) if kind else qs
 
 
+def staff_users():
+    """Staff accounts (portal accounts sign in at /portal/), for the city admin's user list."""
+    from fanxiang.accounts.models import User
+
+    return User.objects.filter(portal_account__isnull=True)
+
+
 def assignments_for_user(user, action: str = VIEW) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.for_user(user, action).select_related("user", "region")

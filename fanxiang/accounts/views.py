@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fanxiang.accounts import services, throttle
+from fanxiang.accounts import selectors, services, throttle
 from fanxiang.accounts.forms import (
     LockForm,
     LoginForm,
@@ -134,7 +134,7 @@ def _require_admin(user: User) -> None:
 def user_list(request):
     _require_admin(request.user)
     qs = (
-        User.objects.filter(portal_account__isnull=True)  # staff only: portal accounts sign in at /portal/
+        selectors.staff_users()
         .select_related("organization")
         .prefetch_related("role_assignments__region")
         .order_by("username")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
+from fanxiang.accounts.selectors import organizations
 from fanxiang.core import audit
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput, NotFound
@@ -719,19 +720,18 @@ def _batch(request, batch_id: int) -> SubsidyBatch:
     "/subsidy-batches/", response={201: BatchOut, **ERRORS}, summary="生成季度贴息申报批次（按经办银行）"
 )
 def batch_create(request, payload: BatchIn):
-    from fanxiang.accounts.models import Organization
     from fanxiang.regions.models import Region
 
     user = request.user
     bank_id = payload.bank or (user.organization_id if user.has_role("bank_officer") else None)
     if not bank_id:
         raise InvalidInput.field("bank", "subsidy.bank_required", "请选择经办银行。")
-    bank = Organization.objects.select_related("region").filter(pk=bank_id, kind="bank").first()
+    bank = organizations(kind="bank").filter(pk=bank_id).first()
     if bank is None:
         raise InvalidInput.field("bank", "subsidy.bank_invalid", "经办银行不存在。")
     region = None
     if payload.region:
-        region = Region.objects.filter(code=payload.region).first()
+        region = Region.objects.for_user(user).filter(code=payload.region).first()
         if region is None:
             raise InvalidInput.field(
                 "region", "subsidy.region_invalid", f"区划代码“{payload.region}”不存在。"

@@ -111,6 +111,11 @@ def item_get(pk: int) -> PolicyItem:
     return item
 
 
+def active_items() -> QuerySet[PolicyItem]:
+    """The policy items in force (a city-wide catalogue, not region-owned data)."""
+    return PolicyItem.objects.filter(is_active=True)
+
+
 def rule_versions(item: PolicyItem) -> QuerySet[PolicyRuleVersion]:
     return item.rule_versions.select_related("created_by", "published_by").order_by("-version")
 

@@ -37,7 +37,6 @@ from fanxiang.policies.models import (
     PolicyAttachment,
     PolicyDocument,
     PolicyItem,
-    PolicyRuleVersion,
     RuleStatus,
 )
 from fanxiang.policies.rule_form import (
@@ -469,7 +468,7 @@ class RuleEditorView(PolicyAccessMixin, View):
         return {"who": who, "on": on, "evaluation": evaluation}
 
     def publish(self, request, item: PolicyItem):
-        version = PolicyRuleVersion.objects.filter(item=item, pk=request.POST.get("version_id")).first()
+        version = selectors.rule_versions(item).filter(pk=request.POST.get("version_id")).first()
         if version is None:
             raise Http404
         try:

@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.views import View
 
 from fanxiang.accounts.models import Organization
+from fanxiang.accounts.selectors import organizations
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.excel import xlsx_response
 from fanxiang.core.scope import ADD, CHANGE, VIEW, resolve
 from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView, ServiceFormView
-from fanxiang.policies import grants
+from fanxiang.policies import grants, selectors
 from fanxiang.policies.models import BenefitGrant, PolicyItem
 
 
@@ -198,14 +199,12 @@ class GrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["item"].queryset = (
-            PolicyItem.objects.filter(is_active=True).select_related("document").order_by("sort_order", "id")
+            selectors.active_items().select_related("document").order_by("sort_order", "id")
         )
         self.fields["item"].label_from_instance = lambda i: (
             f"{i.title}（{i.document.number}）" + ("【一次性】" if i.once_only else "")
         )
-        self.fields["granting_org"].queryset = Organization.objects.filter(is_active=True).order_by(
-            "kind", "code"
-        )
+        self.fields["granting_org"].queryset = organizations().order_by("kind", "code")
 
     def service_data(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
