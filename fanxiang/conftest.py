@@ -36,6 +36,26 @@ def _is_transactional(item: pytest.Item) -> bool:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On PostgreSQL the test connections commit without waiting for the WAL flush
+    (``synchronous_commit=off``, a per-session setting: the server's configuration is untouched). Only
+    durability after a server crash differs, which no test database needs; the schema building, the
+    flushes of the transactional tests and their data reloads are commits."""
+    db = dj_settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_found_on_request():
+    """WhiteNoise otherwise walks every static file (the admin's included) each time a middleware chain
+    is built, that is for every new test ``Client``: about a tenth of the suite's time. Found on request
+    instead, the same files are served with the same headers; no test fetches a static file."""
+    dj_settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Each test database (one per xdist worker) gets reference and demo data once; every
     non-transactional test runs in a transaction rolled back at its end, which restores them."""
