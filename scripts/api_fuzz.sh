@@ -4,10 +4,11 @@
 # Every generated request, valid or not, must be answered without a server error, in JSON, with a body
 # matching the declared schema. Runs on a temporary SQLite database with the database cache, so it
 # touches neither var/ nor a shared Redis. Bounded: FUZZ_MAX_EXAMPLES cases per operation in the fuzzing
-# and stateful phases (default 20). All four phases on 152 operations: about 10,800 cases, 7.7 minutes of
-# schemathesis (9.3 minutes with setup) on two busy cores, the coverage phase about 4.5 of them;
-# FUZZ_MAX_EXAMPLES=5 saves about 1.5 minutes. FUZZ_SEED replays a run, FUZZ_PORT fixes the port,
-# FUZZ_CHECKS the checks, FUZZ_PHASES the phases.
+# and stateful phases (default 20). All four phases on 152 operations: about 10,800 cases, 4 minutes of
+# schemathesis (4.5 minutes with setup) on two cores that other jobs kept busy, the coverage phase about
+# 2 of them (9.3 minutes with one runserver process and DEBUG on). FUZZ_SEED replays a run, FUZZ_PORT fixes the port,
+# FUZZ_CHECKS the checks, FUZZ_PHASES the phases, FUZZ_WORKERS the fuzzer's workers (3),
+# FUZZ_SERVER_PROCESSES the server's processes (3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -57,7 +58,11 @@ echo "== API fuzz run: throwaway database in $WORK, server $BASE =="
 "$PY" manage.py createcachetable
 "$PY" manage.py load_demo >/dev/null
 
-"$PY" manage.py runserver "$HOST:$PORT" --noreload >"$WORK/server.log" 2>&1 &
+# scripts/fuzz_server.py: runserver's server classes in FUZZ_SERVER_PROCESSES forked processes (default 3),
+# so that the server is not held to one core; DEBUG off as in production (with DEBUG on, every unrouted
+# URL renders Django's technical 404 page, a sixth of the server's time, before the API's JSON 404 replaces
+# it). Server errors are logged with their tracebacks either way (checked below).
+FANXIANG_DEBUG=0 "$PY" scripts/fuzz_server.py "$HOST" "$PORT" "${FUZZ_SERVER_PROCESSES:-3}" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
 for _ in $(seq 1 60); do
@@ -108,7 +113,7 @@ status=0
   --exclude-operation-id fanxiang_accounts_api_token_delete \
   --max-examples "$MAX_EXAMPLES" \
   --phases "$PHASES" \
-  --workers 2 \
+  --workers "${FUZZ_WORKERS:-3}" \
   --request-timeout 20 \
   --generation-database none \
   --no-color \
