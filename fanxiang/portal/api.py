@@ -11,46 +11,35 @@ codes (``portal.otp_cooldown``, ``portal.otp_rate_limited``, ``portal.otp_ip_rat
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse
-from django.utils import timezone
-from ninja import File, Form, Router, Schema, Status
-from ninja.files import UploadedFile
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, staff_auth
 from fanxiang.core.errors import NotFound
-from fanxiang.core.schema import Money, choice
-from fanxiang.core.scope import CHANGE
+from fanxiang.core.schema import choice
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry
 from fanxiang.entrepreneurs.models import Entrepreneur
-from fanxiang.loans import services as loans
-from fanxiang.loans.choices import BorrowerCategory, CounterGuarantee
-from fanxiang.loans.models import LoanApplication
-from fanxiang.loans.workflow import ACTION_LABELS, ROLE_LABELS, status_label
 from fanxiang.notifications.selectors import inbox_for_person
 from fanxiang.notifications.services import notification_mark_read
-from fanxiang.portal import progress, selectors, services
+from fanxiang.portal import selectors, services
+from fanxiang.portal.api_common import ERRORS, account_of, actor_of, person_id
+from fanxiang.portal.api_loans import loans_router
 from fanxiang.portal.auth import portal_auth
-from fanxiang.portal.models import EditKind, EditRequest, PortalAccount, Registration
+from fanxiang.portal.models import EditKind, EditRequest, Registration
 
-# Coded fields (annotations are strings here, so the types are named once). Loan fields are checked by the
-# loan service, which reports every field at once with its own codes.
+# Coded fields (annotations are strings here, so the types are named once). The loan applications' routes
+# live in :mod:`fanxiang.portal.api_loans`.
 BusinessKindCode = choice(BusinessKind)
 IndustryCode = choice(Industry)
 CategoryCode = choice(Category)
 EducationCode = choice(Education, blank=True)
 EditKindCode = choice(EditKind)
-CounterGuaranteeCode = choice(CounterGuarantee, blank=True, enforce=False)
-BorrowerCategoryCode = choice(BorrowerCategory, enforce=False)
 
 router = Router(tags=["创业者门户"])
 review_router = Router(tags=["创业者门户·县区审核"], auth=staff_auth)
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 def rate_ip(request) -> str | None:
@@ -59,14 +48,6 @@ def rate_ip(request) -> str | None:
     header = getattr(settings, "FANXIANG_CLIENT_IP_HEADER", "")
     value = request.META.get(header) if header else None
     return (value or request.META.get("REMOTE_ADDR") or "").split(",")[0].strip() or None
-
-
-def _account(request) -> PortalAccount:
-    return request.auth
-
-
-def _actor(request):
-    return services.portal_actor(_account(request))
 
 
 # --------------------------------------------------------------------------- sign-in
@@ -150,7 +131,7 @@ class PortalRevoked(Schema):
     "/token", response={200: PortalRevoked, **ERRORS}, auth=portal_auth, summary="注销当前门户令牌"
 )
 def token_delete(request):
-    account = _account(request)
+    account = account_of(request)
     token = getattr(account, "current_token", None)
     if token is None:
         from fanxiang.core.errors import Unauthorized
@@ -209,7 +190,7 @@ class PortalMeOut(Schema):
 
 @router.get("/me", response={200: PortalMeOut, **ERRORS}, auth=portal_auth, summary="我的账号")
 def me(request):
-    account = _account(request)
+    account = account_of(request)
     pending = selectors.pending_registration(account)
     return {
         "mobile": account.mobile_masked,
@@ -230,7 +211,7 @@ class Ok(Schema):
 
 @router.post("/me/password", response={200: Ok, **ERRORS}, auth=portal_auth, summary="设置登录密码（可选）")
 def set_password(request, payload: PortalPasswordIn):
-    services.account_set_password(account=_account(request), password=payload.password)
+    services.account_set_password(account=account_of(request), password=payload.password)
     return {"ok": True}
 
 
@@ -249,7 +230,9 @@ class BindOut(Schema):
     "/bind", response={200: BindOut, **ERRORS}, auth=portal_auth, summary="实名绑定（姓名+身份证号）"
 )
 def bind(request, payload: BindIn):
-    outcome = services.account_bind(account=_account(request), name=payload.name, id_number=payload.id_number)
+    outcome = services.account_bind(
+        account=account_of(request), name=payload.name, id_number=payload.id_number
+    )
     return {"status": outcome.status, "message": outcome.message, "person": person_out(outcome.entrepreneur)}
 
 
@@ -323,7 +306,7 @@ def registration_out(reg: Registration) -> Registration:
 def registration_create(request, payload: RegistrationIn):
     data = payload.dict()
     data["business"] = {k: v for k, v in (data.get("business") or {}).items() if v is not None}
-    reg = services.registration_submit(account=_account(request), data=data, actor=_actor(request))
+    reg = services.registration_submit(account=account_of(request), data=data, actor=actor_of(request))
     return Status(201, registration_out(reg))
 
 
@@ -334,7 +317,7 @@ def registration_create(request, payload: RegistrationIn):
     summary="我的登记申请",
 )
 def registration_list(request):
-    return [registration_out(r) for r in selectors.registrations_of(_account(request))[:50]]
+    return [registration_out(r) for r in selectors.registrations_of(account_of(request))[:50]]
 
 
 # --------------------------------------------------------------------------- businesses and edit requests
@@ -361,7 +344,7 @@ class PortalBusinessOut(Schema):
     "/businesses", response={200: list[PortalBusinessOut], **ERRORS}, auth=portal_auth, summary="我的经营主体"
 )
 def business_list(request):
-    return list(selectors.businesses_of(_account(request).entrepreneur_id)[:100])
+    return list(selectors.businesses_of(account_of(request).entrepreneur_id)[:100])
 
 
 class EditIn(InputSchema):
@@ -410,12 +393,12 @@ def edit_out(e: EditRequest) -> EditRequest:
 )
 def edit_create(request, payload: EditIn):
     e = services.edit_request_create(
-        account=_account(request),
+        account=account_of(request),
         kind=payload.kind,
         changes=payload.changes,
         business_id=payload.business,
         note=payload.note,
-        actor=_actor(request),
+        actor=actor_of(request),
     )
     return Status(201, edit_out(e))
 
@@ -424,287 +407,7 @@ def edit_create(request, payload: EditIn):
     "/edit-requests", response={200: list[EditOut], **ERRORS}, auth=portal_auth, summary="我的变更申请"
 )
 def edit_list(request):
-    return [edit_out(e) for e in selectors.edit_requests_of(_account(request))[:50]]
-
-
-# --------------------------------------------------------------------------- loan applications
-
-
-class StepOut(Schema):
-    label: str
-    state: str
-    holder: str
-    due: IsoDate | None
-    overdue: bool
-    done_at: dt.datetime | None
-
-
-class DocOut(Schema):
-    id: int
-    kind: str
-    kind_label: str
-    original_name: str
-    size: int
-    uploaded_at: dt.datetime
-    url: str
-
-
-class PortalEventOut(Schema):
-    at: dt.datetime
-    action: str
-    action_label: str
-    role: str
-    note: str
-
-
-class MissingOut(Schema):
-    field: str
-    code: str
-    message: str
-
-
-class AppRowOut(Schema):
-    id: int
-    number: str
-    status: str
-    status_label: str
-    amount: Decimal
-    term_months: int
-    applied_on: IsoDate | None
-    step_due: IsoDate | None
-    created_at: dt.datetime
-
-
-class AppOut(AppRowOut):
-    borrower_type: str
-    purpose: str
-    bank: int | None
-    counter_guarantee: str
-    counter_guarantee_detail: str
-    recommender: int | None
-    borrower_categories: list[str]
-    epidemic_affected: bool
-    declared_other_debts: bool
-    approved_amount: Decimal | None
-    annual_rate: Decimal | None
-    disbursed_total: Decimal
-    missing_items: list[str]
-    rejection_reasons: list[str]
-    still_missing: list[MissingOut]
-    steps: list[StepOut]
-    documents: list[DocOut]
-    events: list[PortalEventOut]
-
-
-def app_row(app: LoanApplication) -> dict:
-    return {
-        "id": app.pk,
-        "number": app.number,
-        "status": app.status,
-        "status_label": status_label(app.status),
-        "amount": app.amount,
-        "term_months": app.term_months,
-        "applied_on": app.applied_on,
-        "step_due": app.step_due,
-        "created_at": app.created_at,
-    }
-
-
-def app_out(app: LoanApplication) -> dict:
-    editable = app.status in ("draft", "returned")
-    return {
-        **app_row(app),
-        "borrower_type": app.borrower_type,
-        "purpose": app.purpose,
-        "bank": app.bank_id,
-        "counter_guarantee": app.counter_guarantee,
-        "counter_guarantee_detail": app.counter_guarantee_detail,
-        "recommender": app.recommender_id,
-        "borrower_categories": app.borrower_categories or [],
-        "epidemic_affected": app.epidemic_affected,
-        "declared_other_debts": app.declared_other_debts,
-        "approved_amount": app.approved_amount,
-        "annual_rate": app.annual_rate,
-        "disbursed_total": app.disbursed_total,
-        "missing_items": app.missing_items or [],
-        "rejection_reasons": app.rejection_reasons or [],
-        "still_missing": loans.missing_for_submission(app, timezone.localdate()) if editable else [],
-        "steps": [s.__dict__ for s in progress.steps(app)],
-        "documents": [
-            {
-                "id": d.pk,
-                "kind": d.kind,
-                "kind_label": str(d.get_kind_display()),
-                "original_name": d.original_name,
-                "size": d.size,
-                "uploaded_at": d.uploaded_at,
-                "url": f"/api/v1/portal/applications/{app.pk}/documents/{d.pk}",
-            }
-            for d in app.documents.all()
-        ],
-        "events": [
-            {
-                "at": e.at,
-                "action": e.action,
-                "action_label": ACTION_LABELS.get(
-                    e.action,
-                    {"create": "创建申请", "upload": "上传材料", "remove_document": "删除材料"}.get(
-                        e.action, e.action
-                    ),
-                ),
-                "role": ROLE_LABELS.get(e.actor_role, e.actor_role),
-                "note": e.note,
-            }
-            for e in app.events.all()
-        ],
-    }
-
-
-class AppIn(InputSchema):
-    amount: Money
-    term_months: int
-    purpose: str = ""
-    bank: int | None = None
-    counter_guarantee: CounterGuaranteeCode = ""
-    counter_guarantee_detail: str = ""
-    recommender: int | None = None
-    borrower_categories: list[BorrowerCategoryCode] | None = None
-    epidemic_affected: bool = False
-    declared_other_debts: bool = False
-
-
-class AppPatchIn(InputSchema):
-    amount: Money | None = None
-    term_months: int | None = None
-    purpose: str | None = None
-    bank: int | None = None
-    counter_guarantee: CounterGuaranteeCode | None = None
-    counter_guarantee_detail: str | None = None
-    recommender: int | None = None
-    borrower_categories: list[BorrowerCategoryCode] | None = None
-    epidemic_affected: bool | None = None
-    declared_other_debts: bool | None = None
-
-
-def _person_id(request) -> int:
-    account = _account(request)
-    if not account.entrepreneur_id:
-        from fanxiang.core.errors import Forbidden
-
-        raise Forbidden("portal.not_bound", "请先完成实名绑定（POST /api/v1/portal/bind）。")
-    return account.entrepreneur_id
-
-
-def _app(request, app_id: int) -> LoanApplication:
-    return selectors.application_of(_account(request).entrepreneur_id, app_id)
-
-
-@router.get(
-    "/applications", response={200: list[AppRowOut], **ERRORS}, auth=portal_auth, summary="我的贷款申请"
-)
-def application_list(request):
-    return [
-        app_row(a)
-        for a in selectors.applications_of(_account(request).entrepreneur_id).order_by("-created_at")[:100]
-    ]
-
-
-@router.post(
-    "/applications",
-    response={201: AppOut, **ERRORS},
-    auth=portal_auth,
-    summary="新建贷款申请草稿（个人贷款）",
-)
-def application_create(request, payload: AppIn):
-    data = {"entrepreneur": _person_id(request), "borrower_type": "individual", **payload.dict()}
-    if data.get("borrower_categories") is None:
-        data.pop("borrower_categories")
-    app = loans.application_create(actor=_actor(request), data=data)
-    return Status(201, app_out(_app(request, app.pk)))
-
-
-@router.get(
-    "/applications/{int:app_id}",
-    response={200: AppOut, **ERRORS},
-    auth=portal_auth,
-    summary="贷款申请详情与办理进度",
-)
-def application_detail(request, app_id: int):
-    return app_out(_app(request, app_id))
-
-
-@router.patch(
-    "/applications/{int:app_id}", response={200: AppOut, **ERRORS}, auth=portal_auth, summary="修改草稿或补正"
-)
-def application_update(request, app_id: int, payload: AppPatchIn):
-    app = _app(request, app_id)
-    data = payload.dict(exclude_unset=True)
-    loans.application_update(actor=_actor(request), application=app, data=data)
-    return app_out(_app(request, app_id))
-
-
-@router.post(
-    "/applications/{int:app_id}/documents",
-    response={201: DocOut, **ERRORS},
-    auth=portal_auth,
-    summary="上传申请材料（PDF/JPG/PNG）",
-)
-def document_upload(request, app_id: int, kind: Form[str], file: File[UploadedFile]):
-    app = _app(request, app_id)
-    doc = loans.application_document_add(actor=_actor(request), application=app, kind=kind, upload=file)
-    return Status(
-        201,
-        {
-            "id": doc.pk,
-            "kind": doc.kind,
-            "kind_label": str(doc.get_kind_display()),
-            "original_name": doc.original_name,
-            "size": doc.size,
-            "uploaded_at": doc.uploaded_at,
-            "url": f"/api/v1/portal/applications/{app.pk}/documents/{doc.pk}",
-        },
-    )
-
-
-@router.get(
-    "/applications/{int:app_id}/documents/{int:doc_id}",
-    response={200: None, **ERRORS},
-    auth=portal_auth,
-    summary="下载我的申请材料",
-)
-def document_download(request, app_id: int, doc_id: int):
-    doc = selectors.document_of(_account(request).entrepreneur_id, app_id, doc_id)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
-
-
-@router.post(
-    "/applications/{int:app_id}/submit",
-    response={200: AppOut, **ERRORS},
-    auth=portal_auth,
-    summary="提交申请（或补正后重新提交）",
-)
-def application_submit(request, app_id: int):
-    app = _app(request, app_id)
-    loans.application_submit(actor=_actor(request), application=app, request=request)
-    return app_out(_app(request, app_id))
-
-
-class PortalNoteIn(InputSchema):
-    note: str = ""
-
-
-@router.post(
-    "/applications/{int:app_id}/withdraw",
-    response={200: AppOut, **ERRORS},
-    auth=portal_auth,
-    summary="撤回申请",
-)
-def application_withdraw(request, app_id: int, payload: PortalNoteIn | None = None):
-    app = _app(request, app_id)
-    loans.application_withdraw(
-        actor=_actor(request), application=app, note=(payload.note if payload else ""), request=request
-    )
-    return app_out(_app(request, app_id))
+    return [edit_out(e) for e in selectors.edit_requests_of(account_of(request))[:50]]
 
 
 # --------------------------------------------------------------------------- notifications and policies
@@ -725,7 +428,7 @@ class Marked(Schema):
 
 
 def _inbox(request):
-    account = _account(request)
+    account = account_of(request)
     return inbox_for_person(user=account.user, entrepreneur_id=account.entrepreneur_id)
 
 
@@ -771,8 +474,8 @@ class MatchesOut(Schema):
     "/policy-matches", response={200: MatchesOut, **ERRORS}, auth=portal_auth, summary="我能享受哪些政策"
 )
 def policy_matches(request):
-    _person_id(request)
-    person = selectors.person_of(_account(request))
+    person_id(request)
+    person = selectors.person_of(account_of(request))
     matches = selectors.policy_matches(person)
     if matches is None:
         return {
@@ -835,7 +538,7 @@ class MergeIn(InputSchema):
     "/registrations/{int:pk}/merge", response={200: RegistrationOut, **ERRORS}, summary="合并到已有登记记录"
 )
 def review_registration_merge(request, pk: int, payload: MergeIn):
-    target = Entrepreneur.objects.for_user(request.user, CHANGE).filter(pk=payload.entrepreneur).first()
+    target = selectors.merge_target(request.user, payload.entrepreneur)
     if target is None:
         raise NotFound("not_found", "要合并的登记记录不存在或不在您的管辖范围内。")
     reg = services.registration_merge(actor=request.user, registration=_reg(request, pk), entrepreneur=target)
@@ -897,4 +600,5 @@ def review_edit_reject(request, pk: int, payload: PortalReasonIn):
     )
 
 
+router.add_router("", loans_router)
 router.add_router("/review", review_router)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core import pii
+from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 
 
@@ -301,3 +302,23 @@ class AssistSession(models.Model):
 
     def active(self, now) -> bool:
         return self.status == AssistStatus.ACTIVE and self.expires_at > now and self.ended_at is None
+
+
+class RegistrationEvent(WorkflowEvent):
+    """One step of a self-registration (confirmed / merged / rejected), written by the workflow machine."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("自助登记办理记录")
+        verbose_name_plural = _("自助登记办理记录")
+
+
+class EditRequestEvent(WorkflowEvent):
+    """One step of an edit request (approved / rejected), written by the workflow machine."""
+
+    edit_request = models.ForeignKey(EditRequest, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("信息变更办理记录")
+        verbose_name_plural = _("信息变更办理记录")

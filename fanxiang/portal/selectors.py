@@ -11,10 +11,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from fanxiang.core.errors import NotFound
-from fanxiang.core.scope import VIEW
-from fanxiang.entrepreneurs.models import Business, BusinessFounder, Entrepreneur
+from fanxiang.core.scope import CHANGE, VIEW
+from fanxiang.entrepreneurs.models import Business, BusinessFounder, Entrepreneur, PriorityGroup
+from fanxiang.entrepreneurs.selectors import id_number_registration
 from fanxiang.loans.models import ApplicationDocument, LoanApplication
 from fanxiang.portal.models import AssistSession, EditRequest, PortalAccount, Registration, RequestStatus
+from fanxiang.regions.models import Region
 
 NOT_FOUND = "记录不存在或无权访问。"
 
@@ -108,6 +110,33 @@ def edit_requests_for_user(user: Any, action: str = VIEW) -> QuerySet[EditReques
     return EditRequest.objects.for_user(user, action).select_related(
         "entrepreneur__region", "business", "decided_by"
     )
+
+
+def merge_target(user: Any, entrepreneur_id: Any) -> Entrepreneur | None:
+    """A registry record the officer may merge a registration into (in their scope for change), or None."""
+    if not str(entrepreneur_id or "").isdigit():
+        return None
+    return Entrepreneur.objects.for_user(user, CHANGE).filter(pk=entrepreneur_id).first()
+
+
+def id_number_held_elsewhere(user: Any, registration: Registration) -> bool:
+    """Whether a registry record outside the officer's scope holds the registration's ID number: a yes/no
+    only, as the registry's own refusal of a duplicate says it (已在其他县区登记) — never which county or
+    whose record (DESIGN: not even a hint)."""
+    found = id_number_registration(user=user, id_number=registration.id_number)
+    return found.status == "elsewhere"
+
+
+def region_label(code: str) -> str:
+    """A region code as the review pages show it: the parent's name and the region's own (reference data)."""
+    region = Region.objects.filter(code=code).select_related("parent").first()
+    if region is None:
+        return code
+    return f"{region.parent.name if region.parent else ''}{region.name}"
+
+
+def priority_group_names() -> dict[str, str]:
+    return dict(PriorityGroup.objects.values_list("code", "name"))
 
 
 def assist_sessions_of(clerk: Any) -> QuerySet[AssistSession]:

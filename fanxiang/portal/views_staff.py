@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fanxiang.core.errors import DomainError, NotFound
-from fanxiang.core.scope import CHANGE, VIEW, resolve
 from fanxiang.core.views import Column, ScopedListView, apply_domain_error
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry
-from fanxiang.entrepreneurs.models import Entrepreneur, PriorityGroup
 from fanxiang.portal import forms, selectors, services
 from fanxiang.portal.models import AssistStatus, EditRequest, Registration, RequestStatus
+from fanxiang.portal.workflows import EDIT_REQUESTS, REGISTRATION_ACTIONS, REGISTRATIONS
 
 LABELS = {
     "category": ("人员类别", dict(Category.choices)),
@@ -42,12 +41,9 @@ def _display(key: str, value) -> str:
     if key in LABELS:
         return str(LABELS[key][1].get(value, value))
     if key in ("region", "hukou_region"):
-        from fanxiang.regions.models import Region
-
-        region = Region.objects.filter(code=value).select_related("parent").first()
-        return f"{region.parent.name if region and region.parent else ''}{region.name if region else value}"
+        return selectors.region_label(value)
     if key == "priority_groups":
-        names = dict(PriorityGroup.objects.values_list("code", "name"))
+        names = selectors.priority_group_names()
         return "、".join(names.get(v, v) for v in value)
     return str(value)
 
@@ -126,44 +122,34 @@ def registration_detail(request, pk: int):
     reg = selectors.registrations_for_user(request.user).filter(pk=pk).first()
     if reg is None:
         raise Http404
-    can_decide = reg.status == RequestStatus.PENDING and resolve(request.user, Registration, CHANGE).covers(
-        reg
-    )
+    actions = REGISTRATIONS.allowed_actions(reg, request.user)
     reason_form = forms.ReasonForm(request.POST or None)
     status = 200
-    if request.method == "POST" and can_decide:
-        action = request.POST.get("action")
+    action = REGISTRATION_ACTIONS.get(request.POST.get("action", ""))
+    if request.method == "POST" and actions:
         try:
-            if action == "confirm":
+            if action == "confirmed":
                 services.registration_confirm(
                     actor=request.user, registration=reg, with_business=not request.POST.get("skip_business")
                 )
                 messages.success(request, f"已确认登记并完成账号实名绑定：{reg.name}。")
                 return redirect("portal:review_registrations")
-            if action == "merge":
-                target = (
-                    Entrepreneur.objects.for_user(request.user, CHANGE)
-                    .filter(pk=request.POST.get("entrepreneur") or 0)
-                    .first()
-                    if str(request.POST.get("entrepreneur") or "").isdigit()
-                    else None
-                )
+            if action == "merged":
+                target = selectors.merge_target(request.user, request.POST.get("entrepreneur"))
                 if target is None:
                     raise NotFound("not_found", "请选择要合并的已有登记记录（须在您的管辖范围内）。")
                 services.registration_merge(actor=request.user, registration=reg, entrepreneur=target)
                 messages.success(request, f"已合并到已有记录并完成账号绑定：{target.name}。")
                 return redirect("portal:review_registrations")
-            if action == "reject":
-                if reason_form.is_valid():
-                    services.registration_reject(
-                        actor=request.user, registration=reg, reason=reason_form.cleaned_data["reason"]
-                    )
-                    messages.success(request, "已驳回，原因已通知申请人。")
-                    return redirect("portal:review_registrations")
+            if action == "rejected" and reason_form.is_valid():
+                services.registration_reject(
+                    actor=request.user, registration=reg, reason=reason_form.cleaned_data["reason"]
+                )
+                messages.success(request, "已驳回，原因已通知申请人。")
+                return redirect("portal:review_registrations")
         except DomainError as exc:
             apply_domain_error(reason_form, exc)
         status = 422
-    same_id = Entrepreneur.objects.filter(id_number_hash=reg.id_number_hash).select_related("region").first()
     return render(
         request,
         "portal/review_registration.html",
@@ -172,12 +158,9 @@ def registration_detail(request, pk: int):
             "reg": reg,
             "person_pairs": _pairs(reg.person),
             "business_pairs": _pairs(reg.business) if reg.business else [],
-            "can_decide": can_decide,
-            "candidates": list(services.merge_candidates(request.user, reg)) if can_decide else [],
-            "same_id_elsewhere": bool(
-                same_id and not resolve(request.user, Entrepreneur, VIEW).covers(same_id)
-            ),
-            "same_id_holder": (same_id.region.county or same_id.region).name if same_id else "",
+            "actions": actions,
+            "candidates": list(services.merge_candidates(request.user, reg)) if "merged" in actions else [],
+            "same_id_elsewhere": bool(actions) and selectors.id_number_held_elsewhere(request.user, reg),
             "reason_form": reason_form,
         },
         status=status,
@@ -189,18 +172,17 @@ def edit_detail(request, pk: int):
     edit = selectors.edit_requests_for_user(request.user).filter(pk=pk).first()
     if edit is None:
         raise Http404
-    can_decide = edit.status == RequestStatus.PENDING and resolve(request.user, EditRequest, CHANGE).covers(
-        edit
-    )
+    actions = EDIT_REQUESTS.allowed_actions(edit, request.user)
     reason_form = forms.ReasonForm(request.POST or None)
     status = 200
-    if request.method == "POST" and can_decide:
+    action = request.POST.get("action")
+    if request.method == "POST" and actions:
         try:
-            if request.POST.get("action") == "approve":
+            if action == "approve":
                 services.edit_request_approve(actor=request.user, edit=edit)
                 messages.success(request, "已同意，变更已写入登记库。")
                 return redirect("portal:review_edits")
-            if request.POST.get("action") == "reject" and reason_form.is_valid():
+            if action == "reject" and reason_form.is_valid():
                 services.edit_request_reject(
                     actor=request.user, edit=edit, reason=reason_form.cleaned_data["reason"]
                 )
@@ -220,7 +202,7 @@ def edit_detail(request, pk: int):
             "title": f"信息变更：{edit.entrepreneur.name}",
             "edit": edit,
             "rows": rows,
-            "can_decide": can_decide,
+            "actions": actions,
             "reason_form": reason_form,
         },
         status=status,
