@@ -2,7 +2,7 @@
 
 Generates a valid .xlsx of realistic rows (valid ID numbers with Zhoukou birthplace codes, ages 18–60,
 townships of Zhoukou, mobiles, categories, dates, priority groups), then times through our importer
-(``fanxiang.entrepreneurs.imports``) as the city admin:
+(``fanxiang.entrepreneurs.imports``, on the framework ``fanxiang.core.imports``) as the city admin:
 
 * reading the file (python-calamine),
 * the dry run (read + validate every row + look up existing ID numbers; writes nothing),
