@@ -7,22 +7,12 @@ from typing import Any
 
 from django import forms
 
-from fanxiang.core.errors import DomainError
 from fanxiang.core.scope import ADD, CHANGE
 from fanxiang.core.views import ScopedForm
 from fanxiang.credit.models import Recommender, RecommenderKind
 from fanxiang.regions.models import Region, RegionLevel
 
 DATE = {"type": "date"}
-
-
-def apply_service_error(form: forms.BaseForm, exc: DomainError) -> None:
-    """Each field error under its field with the service's code, the message with the code above the form."""
-    for field, messages in (exc.errors or {}).items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, f"{message}（{exc.code}）")
-    form.add_error(None, f"{exc.message}（{exc.code}）")
 
 
 class BlacklistForm(forms.Form):

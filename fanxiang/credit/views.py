@@ -21,7 +21,15 @@ from django.views import View
 
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.scope import ADD, CHANGE, DELETE, VIEW, resolve
-from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView, ServiceFormView
+from fanxiang.core.views import (
+    Column,
+    ScopedDetailView,
+    ScopedExportView,
+    ScopedListView,
+    ServiceFormView,
+    apply_domain_error,
+    refuse_http,
+)
 from fanxiang.credit import selectors, selectors_pages, services
 from fanxiang.credit.filtersets import CreditEntryFilter, RecommenderFilter
 from fanxiang.credit.forms import (
@@ -29,7 +37,6 @@ from fanxiang.credit.forms import (
     LiftForm,
     RecommenderEditForm,
     RecommenderForm,
-    apply_service_error,
 )
 from fanxiang.credit.models import CreditEntry, CreditEvent, Recommender
 
@@ -52,13 +59,6 @@ ENTRY_COLUMNS = [
     Column("原因", "reason"),
     Column("相关贷款", "loan.number"),
 ]
-
-
-def _refuse(exc: DomainError) -> None:
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    if exc.status == 404:
-        raise Http404(exc.message)
 
 
 def _dress_filters(form, *dates: str) -> None:
@@ -121,8 +121,8 @@ class RecommenderFormMixin:
     model = Recommender
 
     def apply_error(self, form, exc):
-        _refuse(exc)
-        apply_service_error(form, exc)
+        refuse_http(exc)
+        apply_domain_error(form, exc)
 
     def success_url(self, result) -> str:
         return reverse("credit:recommender_detail", args=[result.pk])
@@ -179,7 +179,7 @@ class RecommenderDeleteView(LoginRequiredMixin, View):
         try:
             services.recommender_delete(actor=request.user, recommender=obj)
         except DomainError as exc:
-            _refuse(exc)
+            refuse_http(exc)
             messages.error(request, f"{exc.message}（{exc.code}）")
             return HttpResponseRedirect(reverse("credit:recommender_detail", args=[pk]))
         messages.success(request, f"已删除推荐单位“{obj.name}”。")
@@ -326,8 +326,8 @@ class BlacklistAddView(PersonLedgerView):
                     business=form.cleaned_data.get("business"),
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, f"已将{person.name}列入失信名单。")
                 return HttpResponseRedirect(reverse("credit:person", args=[pk]))
@@ -351,8 +351,8 @@ class BlacklistLiftView(PersonLedgerView):
                     date=form.cleaned_data["date"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, f"已将{person.name}移出失信名单。")
                 return HttpResponseRedirect(reverse("credit:person", args=[pk]))
