@@ -32,6 +32,23 @@ def person_of(account: PortalAccount) -> Entrepreneur | None:
     )
 
 
+def account_of(person: Entrepreneur) -> PortalAccount | None:
+    """The portal account bound to ``person`` (the assisted person's, for a clerk's assisted session)."""
+    return PortalAccount.objects.filter(entrepreneur=person).first()
+
+
+def recommenders_for(person: Entrepreneur) -> list:
+    """Waiver recommenders of the person's county valid today (credit's catalogue, at most 200)."""
+    from fanxiang.credit.models import Recommender
+
+    county = person.region.county or person.region
+    today = timezone.localdate()
+    rows = Recommender.objects.filter(
+        region__tree_path__startswith=county.tree_path, is_active=True
+    ).order_by("kind", "name")
+    return [r for r in rows[:200] if r.valid_on(today)]
+
+
 def businesses_of(entrepreneur_id: int | None) -> QuerySet[Business]:
     if not entrepreneur_id:
         return Business.objects.none()

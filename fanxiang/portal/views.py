@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from fanxiang.accounts.models import Organization, OrganizationKind
+from fanxiang.accounts.models import OrganizationKind
+from fanxiang.accounts.selectors import organizations
 from fanxiang.core import audit
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.views import apply_domain_error
-from fanxiang.credit.models import Recommender
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.loans import services as loans
 from fanxiang.loans.choices import AppStatus, DocumentKind
@@ -106,7 +106,7 @@ def assist_page(view):
         ctx = Ctx(
             actor=user,
             person=person,
-            account=PortalAccount.objects.filter(entrepreneur=person).first(),
+            account=selectors.account_of(person),
             session=session,
             base=f"/portal/assist/{session.pk}/",
         )
@@ -450,21 +450,13 @@ def notifications(request, ctx: Ctx):
 # --------------------------------------------------------------------------- loans (portal and assisted)
 
 
-def _banks():
-    return Organization.objects.filter(kind=OrganizationKind.BANK, is_active=True).order_by("code")
-
-
-def _recommenders(person: Entrepreneur):
-    county = person.region.county or person.region
-    today = timezone.localdate()
-    rows = Recommender.objects.filter(
-        region__tree_path__startswith=county.tree_path, is_active=True
-    ).order_by("kind", "name")
-    return [r for r in rows[:200] if r.valid_on(today)]
-
-
 def _loan_form(ctx: Ctx, data=None, initial=None):
-    return forms.LoanForm(data, initial=initial, banks=_banks(), recommenders=_recommenders(ctx.person))
+    return forms.LoanForm(
+        data,
+        initial=initial,
+        banks=organizations(kind=OrganizationKind.BANK).order_by("code"),
+        recommenders=selectors.recommenders_for(ctx.person),
+    )
 
 
 def loan_list(request, ctx: Ctx):
