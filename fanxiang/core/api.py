@@ -183,6 +183,15 @@ class FanxiangAPI(NinjaAPI):
         kwargs.setdefault("parser", SafeJsonParser())
         super().__init__(*args, **kwargs)
 
+    def get_operation_id(self, operation: Any) -> str:
+        """``<module>_<function>`` as ninja makes it, where a module that moved keeps its published ids by
+        declaring ``OPERATION_ID_MODULE`` (the dotted name it had): integrators generate clients from them."""
+        import sys
+
+        func = operation.view_func
+        module = getattr(sys.modules.get(func.__module__), "OPERATION_ID_MODULE", func.__module__)
+        return f"{module}_{func.__name__}".replace(".", "_")
+
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         return document_error_responses(schema)
