@@ -26,8 +26,9 @@ from fanxiang.core.errors import DomainError
 from fanxiang.core.models import Holiday
 from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, resolve
 from fanxiang.loans import repayment as svc
+from fanxiang.loans import subsidy_workflow
 from fanxiang.loans.choices import AppStatus as S
-from fanxiang.loans.choices import BatchStatus, ScheduleStatus
+from fanxiang.loans.choices import ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
     LoanPolicy,
@@ -263,22 +264,9 @@ def batches_filtered(
 
 
 def batch_actions(user: Any, batch: SubsidyBatch) -> list[str]:
-    """The batch actions the user may take now (the service's transition table and scope; the service checks
-    again when the action is taken)."""
-    from fanxiang.loans.subsidy import BATCH_TRANSITIONS
-
-    if not getattr(user, "is_authenticated", False):
-        return []
-    in_scope = resolve(user, SubsidyBatch, CHANGE).covers(batch)
-    allowed = []
-    for action, (sources, _target, roles) in BATCH_TRANSITIONS.items():
-        if batch.status in sources and (user.is_superuser or (user.has_role(*roles) and in_scope)):
-            allowed.append(action)
-    if batch.status == BatchStatus.DRAFT and (
-        user.is_superuser or (user.has_role("bank_officer", "city_admin") and in_scope)
-    ):
-        allowed.append("delete")
-    return allowed
+    """The batch actions the user may take now (the batch workflow's steps and scope, then ``delete`` on a
+    draft; the service checks again when the action is taken)."""
+    return subsidy_workflow.allowed_actions(batch, user)
 
 
 def batch_lines(batch: SubsidyBatch) -> QuerySet[SubsidyLine]:

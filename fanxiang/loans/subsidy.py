@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
@@ -66,7 +65,7 @@ from django.utils import timezone
 
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
-from fanxiang.core.scope import ADD, CHANGE, resolve
+from fanxiang.core.scope import ADD, resolve
 from fanxiang.loans.choices import (
     BatchStatus,
     RepaymentMethod,
@@ -595,6 +594,7 @@ def batch_create(
     became claimable late are included and flagged ``carried_over``. Computed set-wise; lines bulk-created."""
     from fanxiang.accounts.models import Organization
     from fanxiang.loans.models import SubsidyBatch
+    from fanxiang.loans.subsidy_workflow import BATCHES, acting_role
 
     start, end = quarter_bounds(year, quarter)
     today = today or timezone.localdate()
@@ -650,86 +650,54 @@ def batch_create(
         Decimal(v) / 100 for v in totals.levels
     )
     batch.save()
-    audit.record_transition(
+    BATCHES.record(
         obj=batch,
+        action="create",
+        from_status="",
+        to_status=BatchStatus.DRAFT,
         actor=actor,
-        transition="create",
-        from_state="",
-        to_state=BatchStatus.DRAFT,
+        role=acting_role(batch, actor),
         data={"lines": totals.lines, "subsidy_total": str(batch.subsidy_total)},
     )
     return batch
 
 
-# action -> (from states, to state, roles allowed)
-BATCH_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
-    "submit": ((BatchStatus.DRAFT,), BatchStatus.SUBMITTED, ("bank_officer", "city_admin")),
-    "approve": ((BatchStatus.SUBMITTED,), BatchStatus.APPROVED, ("unit_liaison", "city_admin")),
-    "return": ((BatchStatus.SUBMITTED,), BatchStatus.RETURNED, ("unit_liaison", "city_admin")),
-}
+def _batch_effect(action: str, reason: str):
+    def effect(ctx: Any) -> None:
+        batch, now = ctx.obj, timezone.now()
+        if action == "submit":
+            batch.submitted_at = now
+            return
+        batch.decided_by = ctx.actor if getattr(ctx.actor, "pk", None) else None
+        batch.decided_at = now
+        if action == "return":
+            batch.return_reason = reason
+            batch.lines.update(active=False)
 
-
-def _may_act(actor: Any, batch: Any, roles: Iterable[str]) -> bool:
-    if getattr(actor, "is_superuser", False):
-        return True
-    if not (actor is not None and actor.has_role(*roles)):
-        return False
-    return resolve(actor, type(batch), CHANGE).covers(batch)
+    return effect
 
 
 @audit.audited
 @transaction.atomic
 def batch_transition(*, actor: Any, batch: Any, action: str, reason: str = "") -> Any:
-    """submit (the bank), approve / return (the finance bureau's unit liaison, or a city admin). A returned
-    batch frees its periods for a new claim."""
-    from fanxiang.loans.models import SubsidyBatch
+    """submit (the bank), approve / return (the finance bureau's unit liaison, or a city admin), through
+    :data:`fanxiang.loans.subsidy_workflow.BATCHES`. A returned batch frees its periods for a new claim."""
+    from fanxiang.loans.subsidy_workflow import BATCHES, refuse
 
-    if action not in BATCH_TRANSITIONS:
-        raise InvalidInput(
-            "subsidy.action_invalid", f"不支持的操作“{action}”：应为 submit、approve 或 return。"
-        )
-    sources, target, roles = BATCH_TRANSITIONS[action]
-    batch = SubsidyBatch.objects.select_for_update().get(pk=batch.pk)
-    if not _may_act(actor, batch, roles):
-        who = "经办银行" if action == "submit" else "财政部门（市财政局联络员）或市级管理员"
-        raise Forbidden("subsidy.action_forbidden", f"该操作只能由{who}办理。")
-    if batch.status not in sources:
-        raise Conflict(
-            "subsidy.invalid_state",
-            f"批次当前状态为“{batch.get_status_display()}”，不能执行该操作。",
-            details={"status": batch.status},
-        )
-    reason = (reason or "").strip()
-    if action == "return" and not reason:
-        raise InvalidInput.field(
-            "reason", "subsidy.return_reason_required", "退回时请写明原因，便于银行修改后重报。"
-        )
-    before = batch.status
-    batch.status = target
-    now = timezone.now()
-    if action == "submit":
-        batch.submitted_at = now
-    else:
-        batch.decided_by = actor if getattr(actor, "pk", None) else None
-        batch.decided_at = now
-    if action == "return":
-        batch.return_reason = reason[:500]
-        batch.lines.update(active=False)
-    batch.save()
-    audit.record_transition(
-        obj=batch, actor=actor, transition=action, from_state=before, to_state=target, data={"reason": reason}
-    )
-    return batch
+    locked = BATCHES.lock(batch)
+    refuse(locked, action, actor, reason)
+    reason = (reason or "").strip()[:500]
+    return BATCHES.transition(locked, action, actor, note=reason, effect=_batch_effect(action, reason))
 
 
 @audit.audited
 @transaction.atomic
 def batch_delete(*, actor: Any, batch: Any) -> None:
     """Discard a draft (e.g. to rebuild it after late repayments were recorded)."""
-    from fanxiang.loans.models import SubsidyBatch
+    from fanxiang.loans.subsidy_workflow import BATCHES, may_delete
 
-    batch = SubsidyBatch.objects.select_for_update().get(pk=batch.pk)
-    if not _may_act(actor, batch, ("bank_officer", "city_admin")):
+    batch = BATCHES.lock(batch)
+    if not may_delete(batch, actor):
         raise Forbidden("subsidy.action_forbidden", "只有经办银行或市级管理员可以删除草稿批次。")
     if batch.status != BatchStatus.DRAFT:
         raise Conflict("subsidy.invalid_state", "只能删除草稿状态的批次。", details={"status": batch.status})

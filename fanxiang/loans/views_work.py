@@ -49,6 +49,7 @@ from fanxiang.loans.forms_work import (
     apply_service_error,
 )
 from fanxiang.loans.models import LoanPolicy, LprRate, Repayment, SubsidyBatch
+from fanxiang.loans.subsidy_workflow import BATCHES
 
 BANK_ROLES = ("bank_officer", "city_admin")
 ADMIN_ROLES = ("city_admin",)
@@ -507,7 +508,7 @@ class BatchCreateView(BatchListView):
         return self.render_page(request, form, status=422)
 
 
-ACTION_LABELS = {"submit": "提交财政审核", "approve": "审核通过", "return": "退回", "delete": "删除草稿"}
+ACTION_LABELS = {**BATCHES.action_labels, "delete": "删除草稿"}
 
 
 class BatchDetailView(BatchMixin, View):
@@ -552,7 +553,12 @@ def batch_history(batch) -> list[dict]:
         else:
             continue
         rows.append(
-            {"at": entry.timestamp, "actor": entry.actor, "label": label, "reason": data.get("reason", "")}
+            {
+                "at": entry.timestamp,
+                "actor": entry.actor,
+                "label": label,
+                "reason": data.get("note", data.get("reason", "")),
+            }
         )
     return rows
 
@@ -569,7 +575,7 @@ class BatchActionView(BatchDetailView):
 
     def post(self, request, pk: int, action: str):
         batch = self.get_batch(pk)
-        if action not in ("submit", "approve", "return"):
+        if action not in BATCHES.actions:
             raise Http404
         form = BatchReturnForm(request.POST)
         form.is_valid()

@@ -10,7 +10,7 @@
 * ``Compensation`` — the guarantee fund's payment (代偿) of a loan overdue past the policy's threshold,
   then recovered or written off.
 * ``SubsidyBatch`` / ``SubsidyLine`` — a bank's quarterly subsidy claim, one line per loan-period, each
-  split by fund level; a loan-period is in at most one active line.
+  split by fund level; a loan-period is in at most one active line. ``SubsidyBatchEvent``: its timeline.
 
 Formulas and conventions: ``fanxiang/loans/subsidy.py``.
 """
@@ -24,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.loans.choices import (
     BatchStatus,
@@ -321,6 +322,20 @@ class SubsidyBatch(RegionScopedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SubsidyBatchEvent(WorkflowEvent):
+    """A typed workflow event of a batch (created, submitted, approved, returned), written by
+    :data:`fanxiang.loans.subsidy_workflow.BATCHES` in the step's transaction: the batch's timeline."""
+
+    batch = models.ForeignKey(
+        SubsidyBatch, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("贴息批次流程事件")
+        verbose_name_plural = _("贴息批次流程事件")
+        indexes = [models.Index(fields=["batch", "at"])]
 
 
 class SubsidyLine(models.Model):
