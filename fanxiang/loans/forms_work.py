@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from fanxiang.core.errors import DomainError
 from fanxiang.loans import policy_services
 from fanxiang.loans.choices import (
     STANDING_CATEGORIES,
@@ -19,24 +18,6 @@ from fanxiang.loans.choices import (
 )
 
 DATE = {"type": "date"}
-
-
-def apply_service_error(form: forms.BaseForm, exc: DomainError) -> None:
-    """A service's refusal onto the form: each field error under its field with its own code (all of them at
-    once), and the overall message with the code above the form."""
-    items = (exc.details or {}).get("items") or []
-    if items:
-        for item in items:
-            field = item["field"] if item["field"] in form.fields else None
-            form.add_error(field, f"{item['message']}（{item['code']}）")
-        if len(items) > 1:
-            form.add_error(None, f"有{len(items)}处输入有误，请按各项提示修改后再保存。")
-        return
-    for field, messages in (exc.errors or {}).items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, f"{message}（{exc.code}）")
-    form.add_error(None, f"{exc.message}（{exc.code}）")
 
 
 # --------------------------------------------------------------------------- repayments

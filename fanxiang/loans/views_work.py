@@ -24,6 +24,7 @@ from fanxiang.core import audit
 from fanxiang.core.errors import DomainError
 from fanxiang.core.excel import xlsx_response
 from fanxiang.core.scope import ADD, VIEW, resolve
+from fanxiang.core.views import apply_domain_error, refuse_http
 from fanxiang.loans import policy_services, repayment_import, subsidy
 from fanxiang.loans import repayment as repayment_svc
 from fanxiang.loans import selectors_work as sel
@@ -46,7 +47,6 @@ from fanxiang.loans.forms_work import (
     RepaymentImportForm,
     ReverseForm,
     SettlementForm,
-    apply_service_error,
 )
 from fanxiang.loans.models import LoanPolicy, LprRate, Repayment, SubsidyBatch
 from fanxiang.loans.subsidy_workflow import BATCHES
@@ -57,16 +57,8 @@ PAGE_SIZE = 20
 LINES_PAGE_SIZE = 50
 
 
-def _refuse(exc: DomainError) -> None:
-    """A service's 403/404 as the page's own status (never a form error)."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    if exc.status == 404:
-        raise Http404(exc.message)
-
-
 def _flash(request, exc: DomainError) -> None:
-    _refuse(exc)
+    refuse_http(exc)
     messages.error(request, f"{exc.message}（{exc.code}）")
 
 
@@ -182,8 +174,8 @@ class RepaymentCreateView(LoanScheduleView):
                     note=data["note"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -209,7 +201,7 @@ def _quote(loan, day) -> tuple[dict | None, str]:
     try:
         return sel.payoff_quote(loan, day), ""
     except DomainError as exc:
-        _refuse(exc)
+        refuse_http(exc)
         return None, f"{exc.message}（{exc.code}）"
 
 
@@ -258,8 +250,8 @@ class SettlementView(RecordRightMixin, LoanScheduleView):
                     note=data["note"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, f"已提前结清，还款 {repayment.amount:,.2f} 元，贷款已结清。")
                 return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
@@ -292,8 +284,8 @@ class PrepaymentView(RecordRightMixin, LoanScheduleView):
                     note=data["note"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -326,8 +318,8 @@ class RepaymentReverseView(LoanScheduleView):
                 actor=request.user, repayment=repayment, reason=form.cleaned_data.get("reason", "")
             )
         except DomainError as exc:
-            _refuse(exc)
-            apply_service_error(form, exc)
+            refuse_http(exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"已冲正 {repayment.date} 的还款 {repayment.amount:,.2f} 元。")
             return HttpResponseRedirect(reverse("loans:schedule", args=[loan.pk]))
@@ -394,7 +386,7 @@ class RepaymentImportView(RepaymentImportMixin, View):
                 partial=mode == "partial",
             )
         except DomainError as exc:
-            _refuse(exc)
+            refuse_http(exc)
             form.add_error("file", f"{exc.message}（{exc.code}）")
             return render(request, self.template_name, self.context(form), status=422)
         body = report.as_dict()
@@ -497,8 +489,8 @@ class BatchCreateView(BatchListView):
                     region=data["region"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -584,9 +576,9 @@ class BatchActionView(BatchDetailView):
                 actor=request.user, batch=batch, action=action, reason=form.cleaned_data.get("reason", "")
             )
         except DomainError as exc:
-            _refuse(exc)
+            refuse_http(exc)
             if action == "return" and exc.errors.get("reason"):
-                apply_service_error(form, exc)
+                apply_domain_error(form, exc)
                 return self.render_page(request, batch, return_form=form, status=422)
             messages.error(request, f"{exc.message}（{exc.code}）")
         else:
@@ -728,8 +720,8 @@ class PolicyCreateView(SettingsMixin, View):
             try:
                 policy = policy_services.policy_version_create(actor=request.user, data=form.service_data())
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request, f"已新建政策版本“{policy.name}”，自 {policy.effective_from} 起生效。"
@@ -762,8 +754,8 @@ class LprView(SettingsMixin, View):
                     confirmed=data["confirmed"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, f"已添加 {rate.effective_date} 的 LPR：1年期 {rate.one_year}%。")
                 return HttpResponseRedirect(reverse("loans:settings_lpr"))
@@ -805,8 +797,8 @@ class LprEditView(SettingsMixin, View):
                     confirmed=data["confirmed"],
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, f"已保存 {rate.effective_date} 的 LPR。")
                 return HttpResponseRedirect(reverse("loans:settings_lpr"))
@@ -847,8 +839,8 @@ class HolidayView(SettingsMixin, View):
                     actor=request.user, date=data["date"], is_workday=data["is_workday"], name=data["name"]
                 )
             except DomainError as exc:
-                _refuse(exc)
-                apply_service_error(form, exc)
+                refuse_http(exc)
+                apply_domain_error(form, exc)
             else:
                 kind = "调休上班日" if holiday.is_workday else "假日"
                 messages.success(request, f"已添加{kind} {holiday.date}（{holiday.name}）。")
