@@ -142,7 +142,7 @@ def measure() -> None:
     settings.DEBUG = False
     from fanxiang.demo.services import load_demo_data, load_reference_data
     from fanxiang.entrepreneurs.models import Entrepreneur
-    from fanxiang.loans import eligibility
+    from fanxiang.loans.applications import eligibility
 
     load_reference_data()
     load_demo_data()

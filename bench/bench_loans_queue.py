@@ -143,7 +143,7 @@ def main() -> None:
     from fanxiang.accounts.models import User
     from fanxiang.demo.services import load_demo_data, load_reference_data
     from fanxiang.entrepreneurs.models import Entrepreneur
-    from fanxiang.loans import eligibility
+    from fanxiang.loans.applications import eligibility
     from fanxiang.loans.models import LoanApplication
     from fanxiang.regions.models import Region
 

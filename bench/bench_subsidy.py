@@ -47,7 +47,7 @@ def populate(rng: random.Random) -> dict:
     from fanxiang.accounts.models import Organization
     from fanxiang.entrepreneurs.models import Entrepreneur
     from fanxiang.loans import subsidy as sub
-    from fanxiang.loans.eligibility import policy_on
+    from fanxiang.loans.applications.eligibility import policy_on
     from fanxiang.loans.models import LoanApplication, RepaymentPlan, ScheduleItem
     from fanxiang.regions.models import Region
 

@@ -8,7 +8,7 @@ from fanxiang.core.errors import InvalidInput, NotFound
 from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
-from fanxiang.loans import eligibility
+from fanxiang.loans.applications import eligibility
 from fanxiang.loans.choices import BorrowerCategory, BorrowerType
 
 router = Router(tags=["创业担保贷款"])
@@ -84,7 +84,7 @@ def eligibility_check(request, payload: EligibilityIn):
 
 
 def _mount_applications() -> None:
-    from fanxiang.loans.api_applications import router as applications_router
+    from fanxiang.loans.applications.api import router as applications_router
 
     router.add_router("", applications_router)
 

@@ -25,7 +25,7 @@ class LoansConfig(AppConfig):
         apps_repayment.register()
         # reviewer queues re-sort when the registry changes someone's priority groups (explicit hook, no signal)
         from fanxiang.entrepreneurs.services import on_priority_change
-        from fanxiang.loans.services import applications_refresh_priority
+        from fanxiang.loans.applications import applications_refresh_priority
 
         on_priority_change(applications_refresh_priority)
         self._register_work_pages()
@@ -34,15 +34,17 @@ class LoansConfig(AppConfig):
     def _register_platform(self) -> None:
         """API routers, URLs, notification events, reference data; the loans of a credit-ledger page."""
         from fanxiang.core import registry
+        from fanxiang.loans.applications.selectors import ledger_loans
         from fanxiang.loans.notification_events import LOAN_EVENTS
-        from fanxiang.loans.selectors import ledger_loans
 
         registry.register_api("fanxiang.loans.api:router", "/loans", order=50)
         # schedule, subsidy, repayments, compensation, subsidy batches
-        registry.register_api("fanxiang.loans.api_repayment:router", "/loans", order=51)
+        registry.register_api("fanxiang.loans.repayment.api:router", "/loans", order=51)
         registry.register_urls("loans/", "fanxiang.loans.urls", order=50)
         registry.register_notification_events(*LOAN_EVENTS, order=10)
-        registry.register_reference_loader("loans", "fanxiang.loans.reference:load_loan_reference", order=50)
+        registry.register_reference_loader(
+            "loans", "fanxiang.loans.settings.reference:load_loan_reference", order=50
+        )
         registry.register_hook("credit.ledger_loans", ledger_loans)
 
     def _register_workflow(self) -> None:

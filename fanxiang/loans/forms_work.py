@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from fanxiang.loans import policy_services
 from fanxiang.loans.choices import (
     STANDING_CATEGORIES,
     TEMPORARY_2020_CATEGORIES,
@@ -16,6 +15,7 @@ from fanxiang.loans.choices import (
     SubsidyMode,
     SubsidyPayment,
 )
+from fanxiang.loans.settings import services as policy_services
 
 DATE = {"type": "date"}
 

@@ -165,7 +165,7 @@ def lpr_on(day: dt.date):
 def terms_for(loan: Any) -> tuple[Terms, Any]:
     """The terms of ``loan``'s schedule: its contract data and the policy (and LPR) in force on the contract
     date. Raises InvalidInput with ``schedule.*`` / ``subsidy.*`` codes when something is missing."""
-    from fanxiang.loans.eligibility import policy_on
+    from fanxiang.loans.applications.eligibility import policy_on
 
     missing = [
         label

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fanxiang.loans import urls_work, views
+from fanxiang.loans import urls_work
+from fanxiang.loans.applications import views
 
 app_name = "loans"
 

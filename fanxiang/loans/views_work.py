@@ -25,9 +25,9 @@ from fanxiang.core.errors import DomainError
 from fanxiang.core.excel import xlsx_response
 from fanxiang.core.scope import ADD, VIEW, resolve
 from fanxiang.core.views import apply_domain_error, refuse_http
-from fanxiang.loans import policy_services, repayment_import, subsidy
 from fanxiang.loans import repayment as repayment_svc
 from fanxiang.loans import selectors_work as sel
+from fanxiang.loans import subsidy
 from fanxiang.loans.choices import (
     BatchStatus,
     BorrowerCategory,
@@ -49,6 +49,8 @@ from fanxiang.loans.forms_work import (
     SettlementForm,
 )
 from fanxiang.loans.models import LoanPolicy, LprRate, Repayment, SubsidyBatch
+from fanxiang.loans.repayment import imports as repayment_import
+from fanxiang.loans.settings import services as policy_services
 from fanxiang.loans.subsidy_workflow import BATCHES
 
 BANK_ROLES = ("bank_officer", "city_admin")

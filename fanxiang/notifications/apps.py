@@ -22,7 +22,7 @@ class NotificationsConfig(AppConfig):
         track(m.NotificationTemplate)
         account_locked_out.connect(account_events.on_account_locked, dispatch_uid="fx-account-locked-notice")
         # loan steps reach the applicant once committed (the workflow machine runs subscribers on commit)
-        from fanxiang.loans.workflow import LOANS
+        from fanxiang.loans.applications.workflow import LOANS
         from fanxiang.notifications.loan_events import loan_event_committed
 
         LOANS.subscribe(loan_event_committed)

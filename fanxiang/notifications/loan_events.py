@@ -1,6 +1,6 @@
 """Loan workflow events → notifications to the applicant.
 
-The loan workflow (``fanxiang.loans.workflow.LOANS``, subscribed in ``NotificationsConfig.ready``) runs
+The loan workflow (``fanxiang.loans.applications.workflow.LOANS``, subscribed in ``NotificationsConfig.ready``) runs
 :func:`loan_event_committed` with ``transaction.on_commit``:
 the applicant hears of a step only once it is committed, and a notification problem never rolls a loan
 decision back (it is logged). Overdue periods and due-date reminders are raised per schedule period by
@@ -56,8 +56,8 @@ def loan_event_committed(event_id: int) -> None:
 
 
 def notify_loan_event(event_id: int):
+    from fanxiang.loans.applications.workflow import status_label
     from fanxiang.loans.models import LoanEvent
-    from fanxiang.loans.workflow import status_label
     from fanxiang.notifications.services import notify
 
     event = LoanEvent.objects.select_related("application__entrepreneur").filter(pk=event_id).first()

@@ -13,10 +13,10 @@ from ninja.files import UploadedFile
 
 from fanxiang.core.api import InputSchema, IsoDate
 from fanxiang.core.schema import Money, choice
-from fanxiang.loans import services as loans
+from fanxiang.loans import applications as loans
+from fanxiang.loans.applications.workflow import ACTION_LABELS, ROLE_LABELS, status_label
 from fanxiang.loans.choices import BorrowerCategory, CounterGuarantee
 from fanxiang.loans.models import LoanApplication
-from fanxiang.loans.workflow import ACTION_LABELS, ROLE_LABELS, status_label
 from fanxiang.portal import progress, selectors
 from fanxiang.portal.api_common import ERRORS, account_of, actor_of, person_id
 from fanxiang.portal.auth import portal_auth

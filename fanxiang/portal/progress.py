@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from fanxiang.loans.applications.workflow import ROLE_LABELS, waiting_roles
 from fanxiang.loans.choices import AppStatus as S
 from fanxiang.loans.models import LoanApplication
-from fanxiang.loans.workflow import ROLE_LABELS, waiting_roles
 
 # (label, the action that completes it, the states in which it is the current step)
 CHAIN = (

@@ -19,9 +19,9 @@ from fanxiang.core import audit
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.views import apply_domain_error
 from fanxiang.entrepreneurs.models import Entrepreneur
-from fanxiang.loans import services as loans
+from fanxiang.loans import applications as loans
+from fanxiang.loans.applications.workflow import status_label
 from fanxiang.loans.choices import AppStatus, DocumentKind
-from fanxiang.loans.workflow import status_label
 from fanxiang.notifications.selectors import inbox_for_person
 from fanxiang.notifications.services import notification_mark_read
 from fanxiang.portal import auth, forms, progress, selectors, services

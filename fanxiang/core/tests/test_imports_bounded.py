@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from fanxiang.core import imports as bounded
 from fanxiang.core.errors import InvalidInput
 from fanxiang.entrepreneurs.imports import _read_excel_rows, read_table
-from fanxiang.loans.repayment_import import read_rows as repayment_rows
+from fanxiang.loans.repayment.imports import read_rows as repayment_rows
 
 MiB = 1024 * 1024
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

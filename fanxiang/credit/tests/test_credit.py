@@ -11,8 +11,8 @@ import pytest
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.credit import services
 from fanxiang.credit.models import CreditEntry, Recommender
-from fanxiang.loans import eligibility
 from fanxiang.loans import repayment as svc
+from fanxiang.loans.applications import eligibility
 from fanxiang.loans.tests.repayment_factories import loan, person
 
 pytestmark = pytest.mark.django_db

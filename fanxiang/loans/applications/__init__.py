@@ -1,12 +1,12 @@
 """Loan application writes: draft, edit, documents, and every workflow step.
 
-Each service is one atomic action. Workflow steps go through :func:`fanxiang.loans.workflow.transition`
+Each service is one atomic action. Workflow steps go through :func:`fanxiang.loans.applications.workflow.transition`
 (row lock, scope, owning role, allowed state, typed event, audit) with an *effect* that validates the
 step's input and applies it; a refusal anywhere rolls the whole step back. Views and the API call these;
 they never write a loan themselves.
 
 ``actor`` is a staff user today; the design lets the applicant act for themselves on the portal later
-(:func:`fanxiang.loans.workflow.is_applicant`), and ``actor=None`` stands for the system (scheduled jobs).
+(:func:`fanxiang.loans.applications.workflow.is_applicant`), and ``actor=None`` stands for the system (scheduled jobs).
 
 Parts: ``intake`` (draft to submission) and ``decisions`` (review to extension), re-exported here.
 """

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from fanxiang.core.errors import Conflict, ErrorCollector, InvalidInput
 from fanxiang.entrepreneurs.models import Entrepreneur
-from fanxiang.loans import workflow
+from fanxiang.loans.applications import workflow
 from fanxiang.loans.applications.intake import (
     INDICATOR_GUARANTEED_LOANS,
     _call,
@@ -19,6 +19,7 @@ from fanxiang.loans.applications.intake import (
     parse_rate,
     run_eligibility,
 )
+from fanxiang.loans.applications.workflow import Context
 from fanxiang.loans.choices import (
     AppStatus,
     RepaymentMethod,
@@ -28,7 +29,6 @@ from fanxiang.loans.models import (
     LoanApplication,
     LprRate,
 )
-from fanxiang.loans.workflow import Context
 from fanxiang.regions.rollups import rollup_add_many
 
 # --------------------------------------------------------------------------- review

@@ -19,7 +19,8 @@ from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInp
 from fanxiang.core.scope import ADD, CHANGE, VIEW, can, ensure_in_scope
 from fanxiang.credit.models import Recommender
 from fanxiang.entrepreneurs.models import Business, BusinessFounder, Entrepreneur
-from fanxiang.loans import eligibility, workflow
+from fanxiang.loans.applications import eligibility, workflow
+from fanxiang.loans.applications.workflow import APPLICANT_SIDE, Context
 from fanxiang.loans.choices import (
     REQUIRED_DOCUMENTS,
     AppStatus,
@@ -34,7 +35,6 @@ from fanxiang.loans.models import (
     LoanApplication,
     LoanEvent,
 )
-from fanxiang.loans.workflow import APPLICANT_SIDE, Context
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("99999999999999.99")

@@ -55,7 +55,7 @@ def _transition(
     typed ``LoanEvent`` and the audit record, in this transaction. Fields changed on ``loan`` are saved first
     (the workflow reloads the locked row). ``actor=None`` is the system: status changes that follow from a
     repayment or the daily run are the system's; the person who recorded the repayment is in ``data``."""
-    from fanxiang.loans import workflow
+    from fanxiang.loans.applications import workflow
 
     loan.save(update_fields=["days_past_due", "principal_outstanding", "updated_at"])
 
@@ -522,7 +522,7 @@ def _store(
 
 def _record_event(loan: LoanApplication, action: str, actor: Any, note: str, data: dict[str, Any]) -> None:
     """A timeline event (and audit record) that does not change the loan's status."""
-    from fanxiang.loans import workflow
+    from fanxiang.loans.applications import workflow
 
     roles = workflow.actor_roles(actor, loan) if actor is not None else {workflow.SYSTEM}
     role = "bank_officer" if "bank_officer" in roles else (sorted(roles)[0] if roles else "")

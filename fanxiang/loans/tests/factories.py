@@ -12,7 +12,7 @@ from fanxiang.accounts.models import Organization
 from fanxiang.entrepreneurs import services as registry
 from fanxiang.entrepreneurs.models import PriorityGroup
 from fanxiang.entrepreneurs.tests.factories import make_id, person_data
-from fanxiang.loans import services
+from fanxiang.loans import applications as services
 from fanxiang.loans.models import LoanApplication
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

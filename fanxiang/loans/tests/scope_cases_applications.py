@@ -3,7 +3,7 @@ county's officer — in the list and detail pages, the export, the API list and 
 
 from fanxiang.accounts.models import User
 from fanxiang.core.testing import ScopeCase
-from fanxiang.loans import services
+from fanxiang.loans import applications as services
 from fanxiang.loans.models import LoanApplication
 from fanxiang.loans.tests.factories import draft_data, make_person
 

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from fanxiang.core.errors import DomainError
-from fanxiang.loans import services
+from fanxiang.loans import applications as services
 from fanxiang.loans.models import Disbursement, LoanApplication, LoanEvent
 from fanxiang.loans.tests.factories import advance, draft_data, make_person, ready_draft
 from fanxiang.regions.models import RegionMonthStat

@@ -8,7 +8,7 @@ import pytest
 from fanxiang.credit.models import CreditEntry
 from fanxiang.entrepreneurs import services as registry
 from fanxiang.entrepreneurs.tests.factories import business_data, make_id, person_data
-from fanxiang.loans import eligibility
+from fanxiang.loans.applications import eligibility
 from fanxiang.loans.models import LoanApplication
 
 pytestmark = pytest.mark.django_db

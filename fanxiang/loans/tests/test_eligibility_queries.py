@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fanxiang.credit.models import CreditEntry
-from fanxiang.loans import eligibility
+from fanxiang.loans.applications import eligibility
 from fanxiang.loans.tests.factories import make_person
 from fanxiang.loans.tests.repayment_factories import loan
 

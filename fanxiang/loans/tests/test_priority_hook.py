@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.entrepreneurs import services as registry
-from fanxiang.loans import services
+from fanxiang.loans import applications as services
 from fanxiang.loans.models import LoanApplication
 from fanxiang.loans.tests.factories import advance, ready_draft
 

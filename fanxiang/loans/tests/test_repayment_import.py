@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from fanxiang.loans.models import Repayment
-from fanxiang.loans.repayment_import import import_repayments
+from fanxiang.loans.repayment.imports import import_repayments
 from fanxiang.loans.tests.repayment_factories import loan, person
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,10 @@ from auditlog.models import LogEntry
 from fanxiang.core import calendar
 from fanxiang.core.errors import Forbidden, InvalidInput
 from fanxiang.core.models import Holiday
-from fanxiang.loans import policy_services
 from fanxiang.loans import repayment as svc
-from fanxiang.loans.eligibility import policy_on
+from fanxiang.loans.applications.eligibility import policy_on
 from fanxiang.loans.models import LoanPolicy, LprRate
+from fanxiang.loans.settings import services as policy_services
 from fanxiang.loans.tests.repayment_factories import d, loan, person
 
 pytestmark = pytest.mark.django_db

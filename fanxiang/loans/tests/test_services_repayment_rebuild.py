@@ -11,8 +11,8 @@ import pytest
 
 from fanxiang.core.errors import Conflict, InvalidInput
 from fanxiang.credit.models import CreditEntry
+from fanxiang.loans import applications as services
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import services
 from fanxiang.loans.models import (
     Disbursement,
     LoanApplication,

@@ -15,8 +15,8 @@ from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.accounts.roles import Role
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.credit.models import CreditEntry
+from fanxiang.loans import applications as services
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import services
 from fanxiang.loans import subsidy as sub
 from fanxiang.loans.models import LoanEvent, RepaymentPlan, ScheduleItem
 from fanxiang.loans.tests.repayment_factories import d, loan, person

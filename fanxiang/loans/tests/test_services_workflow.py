@@ -15,7 +15,8 @@ from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.accounts.roles import Role
 from fanxiang.core.calendar import add_workdays
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from fanxiang.loans import selectors, services, workflow
+from fanxiang.loans import applications as services
+from fanxiang.loans.applications import selectors, workflow
 from fanxiang.loans.choices import AppStatus
 from fanxiang.loans.models import LoanApplication, LoanPolicy
 from fanxiang.loans.tests.factories import advance, attach_required, draft_data, make_person, org, ready_draft

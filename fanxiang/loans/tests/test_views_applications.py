@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from fanxiang.loans import services, views
+from fanxiang.loans import applications as services
+from fanxiang.loans.applications import views
 from fanxiang.loans.models import LoanApplication, LoanEvent
 from fanxiang.loans.tests.factories import PDF, advance, draft_data, make_person, org, ready_draft
 

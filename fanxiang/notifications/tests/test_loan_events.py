@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from fanxiang.core.errors import Conflict
-from fanxiang.loans import services as loans
+from fanxiang.loans import applications as loans
 from fanxiang.loans.tests.factories import advance, make_person, ready_draft
 from fanxiang.notifications.loan_events import loan_event_committed
 from fanxiang.notifications.models import Notification

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fanxiang.loans import services as loans
+from fanxiang.loans import applications as loans
 from fanxiang.loans.models import LoanApplication
 from fanxiang.loans.tests.factories import PDF, PNG, attach_required, draft_data
 from fanxiang.portal.models import PortalAccount
@@ -77,7 +77,7 @@ def test_start_draft_upload_submit(me, demo):
     assert stored.created_by.portal_account.pk == PortalAccount.objects.get(entrepreneur=me.person).pk
     assert stored.events.get(action="submit").actor_role == "entrepreneur"
     # the county officer's API shows it
-    from fanxiang.loans import selectors
+    from fanxiang.loans.applications import selectors
 
     assert stored in list(selectors.review_queue(demo["officer_411625"]))
 

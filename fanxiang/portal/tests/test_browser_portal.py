@@ -79,7 +79,7 @@ def _code(outbox, mobile: str) -> str:
 def test_phone_sign_up_bind_apply_upload_submit_then_officer_queue(
     chromium, live_server, demo, sms, settings, tmp_path
 ):
-    from fanxiang.loans import services as loans
+    from fanxiang.loans import applications as loans
     from fanxiang.loans.models import LoanApplication
     from fanxiang.loans.tests.factories import make_person, ready_draft
     from fanxiang.portal.tests.factories import registry_person

@@ -201,7 +201,7 @@ def allowed_actions(application: LoanApplication, actor: Any) -> list[str]:
 
 
 def policy_on(day: dt.date) -> LoanPolicy | None:
-    from fanxiang.loans.eligibility import policy_on as _policy_on
+    from fanxiang.loans.applications.eligibility import policy_on as _policy_on
 
     return _policy_on(day)
 

@@ -1,6 +1,6 @@
 """Page forms of loan applications: the steps of the application form and the workflow actions.
 
-They collect raw input and hand it to the services (``fanxiang.loans.services``), which run the one
+They collect raw input and hand it to the services (``fanxiang.loans.applications``), which run the one
 validation and refuse with stable codes; the forms only offer the choices the user may pick, parse the
 few values a service takes typed (dates), and put a service's refusal back on the fields with its code
 (:func:`add_service_error`). The same forms serve the staff pages and the entrepreneur portal: pass

@@ -76,7 +76,7 @@ class LoanApplicationFilter(django_filters.FilterSet):
     def filter_overdue(self, qs, name, value):
         if value is None:
             return qs
-        from fanxiang.loans.selectors import DEADLINE_STATES
+        from fanxiang.loans.applications.selectors import DEADLINE_STATES
 
         late = Q(status__in=DEADLINE_STATES, step_due__lt=timezone.localdate())
         return qs.filter(late) if value else qs.exclude(late)

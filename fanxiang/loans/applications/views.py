@@ -2,7 +2,7 @@
 detail page with its timeline and the action forms of the steps the user may take now.
 
 Thin: reads through ``selectors`` (and the pickers of ``steps``), writes through ``services`` — the
-application form's steps and the workflow actions are routed by :mod:`fanxiang.loans.steps`. A service's
+application form's steps and the workflow actions are routed by :mod:`fanxiang.loans.applications.steps`. A service's
 refusal comes back onto the page with its code and the HTTP status of the error, never as a 500.
 """
 
@@ -25,12 +25,11 @@ from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.history import history_of
 from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView
 from fanxiang.entrepreneurs.forms import founder_label
-from fanxiang.loans import selectors, services, steps
-from fanxiang.loans.choices import BorrowerCategory, RepaymentMethod
-from fanxiang.loans.filtersets import LoanApplicationFilter
-from fanxiang.loans.forms import DocumentForm, SubmitForm, add_service_error
-from fanxiang.loans.models import LoanApplication
-from fanxiang.loans.workflow import (
+from fanxiang.loans import applications as services
+from fanxiang.loans.applications import selectors, steps
+from fanxiang.loans.applications.filtersets import LoanApplicationFilter
+from fanxiang.loans.applications.forms import DocumentForm, SubmitForm, add_service_error
+from fanxiang.loans.applications.workflow import (
     ACTION_LABELS,
     APPLICANT_SIDE,
     BANK,
@@ -42,6 +41,8 @@ from fanxiang.loans.workflow import (
     status_label,
     waiting_roles,
 )
+from fanxiang.loans.choices import BorrowerCategory, RepaymentMethod
+from fanxiang.loans.models import LoanApplication
 
 
 def _money(value) -> str:

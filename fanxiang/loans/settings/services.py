@@ -380,7 +380,7 @@ def _clean_policy(data: dict[str, Any]) -> tuple[dict[str, Any], ErrorCollector]
 
 def policy_current(today: dt.date | None = None) -> LoanPolicy | None:
     """The version in force today, else the latest one."""
-    from fanxiang.loans.eligibility import policy_on
+    from fanxiang.loans.applications.eligibility import policy_on
 
     today = today or timezone.localdate()
     return policy_on(today) or LoanPolicy.objects.order_by("-effective_from").first()

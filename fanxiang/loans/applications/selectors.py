@@ -13,9 +13,9 @@ from django.utils import timezone
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import VIEW, resolve
 from fanxiang.entrepreneurs.models import PriorityGroup
+from fanxiang.loans.applications.workflow import FLAG_OF_ROLE, WAITING, waiting_roles
 from fanxiang.loans.choices import AppStatus
 from fanxiang.loans.models import LoanApplication
-from fanxiang.loans.workflow import FLAG_OF_ROLE, WAITING, waiting_roles
 from fanxiang.regions.models import Region
 
 EPIDEMIC_REASON = "受疫情影响"
@@ -176,7 +176,7 @@ def queue_rows(queue: QuerySet[LoanApplication], offset: int, limit: int) -> lis
 
 
 def queue_item(app: LoanApplication, user: Any, today: dt.date) -> dict:
-    from fanxiang.loans.workflow import allowed_actions
+    from fanxiang.loans.applications.workflow import allowed_actions
 
     return {
         "app": app,

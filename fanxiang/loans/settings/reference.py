@@ -5,8 +5,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from fanxiang.core.calendar import load_holidays
-from fanxiang.loans.data import LPR, POLICIES
 from fanxiang.loans.models import LoanPolicy, LprRate
+from fanxiang.loans.settings.data import LPR, POLICIES
 
 
 @transaction.atomic

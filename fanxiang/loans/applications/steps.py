@@ -27,10 +27,11 @@ from fanxiang.core.scope import VIEW
 from fanxiang.credit.models import Recommender
 from fanxiang.entrepreneurs.choices import RecordStatus
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
-from fanxiang.loans import forms as f
-from fanxiang.loans import services, workflow
+from fanxiang.loans import applications as services
+from fanxiang.loans.applications import forms as f
+from fanxiang.loans.applications import workflow
+from fanxiang.loans.applications.eligibility import Check
 from fanxiang.loans.choices import BorrowerType, DocumentKind
-from fanxiang.loans.eligibility import Check
 from fanxiang.loans.models import LoanApplication, LoanEvent
 
 # --------------------------------------------------------------------------- the steps

@@ -20,8 +20,12 @@ from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
 from fanxiang.core.schema import Money
 from fanxiang.core.scope import EXPORT, VIEW, get_for_user
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import repayment_import, subsidy
+from fanxiang.loans import subsidy
 from fanxiang.loans.models import Compensation, LoanApplication, Repayment, SubsidyBatch, SubsidyLine
+from fanxiang.loans.repayment import imports as repayment_import
+
+# operation ids as published before the module moved (core.api.FanxiangAPI.get_operation_id)
+OPERATION_ID_MODULE = "fanxiang.loans.api_repayment"
 
 router = Router(tags=["贷款还款与贴息"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

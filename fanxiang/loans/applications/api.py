@@ -1,7 +1,7 @@
 """Loan application API: drafts, documents, the workflow actions, reviewer queues.
 
 Recommenders (for waivers) are served by ``/api/v1/credit/recommenders/``. Mounted under ``/api/v1/loans/`` by ``fanxiang.loans.api``. Every read starts from the caller's scope;
-every write goes through ``fanxiang.loans.services``.
+every write goes through ``fanxiang.loans.applications``.
 """
 
 import datetime as dt
@@ -28,7 +28,10 @@ from fanxiang.core.api import (
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.schema import Money, choice
 from fanxiang.core.scope import VIEW, get_for_user
-from fanxiang.loans import selectors, services
+from fanxiang.loans import applications as services
+from fanxiang.loans.applications import selectors
+from fanxiang.loans.applications.filtersets import LoanApplicationFilter
+from fanxiang.loans.applications.workflow import ACTION_LABELS, allowed_actions, status_label, waiting_roles
 from fanxiang.loans.choices import (
     AppStatus,
     BorrowerCategory,
@@ -36,9 +39,10 @@ from fanxiang.loans.choices import (
     CounterGuarantee,
     RepaymentMethod,
 )
-from fanxiang.loans.filtersets import LoanApplicationFilter
 from fanxiang.loans.models import LoanApplication
-from fanxiang.loans.workflow import ACTION_LABELS, allowed_actions, status_label, waiting_roles
+
+# operation ids as published before the module moved (core.api.FanxiangAPI.get_operation_id)
+OPERATION_ID_MODULE = "fanxiang.loans.api_applications"
 
 router = Router(tags=["创业担保贷款申请"])
 
