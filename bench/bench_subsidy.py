@@ -46,9 +46,9 @@ def populate(rng: random.Random) -> dict:
 
     from fanxiang.accounts.models import Organization
     from fanxiang.entrepreneurs.models import Entrepreneur
-    from fanxiang.loans import subsidy as sub
     from fanxiang.loans.applications.eligibility import policy_on
     from fanxiang.loans.models import LoanApplication, RepaymentPlan, ScheduleItem
+    from fanxiang.loans.subsidy import services as sub
     from fanxiang.regions.models import Region
 
     psbc = Organization.objects.get(code="DEMO-BANK-PSBC")
@@ -191,9 +191,9 @@ def naive_batch(bank, loan_ids: list[int], year: int, quarter: int, actor) -> tu
     """The per-loan ORM loop a first version would write; returns (seconds, lines)."""
     from django.db import transaction
 
-    from fanxiang.loans import subsidy as sub
     from fanxiang.loans.choices import SubsidyPayee
     from fanxiang.loans.models import LoanApplication, ScheduleItem, SubsidyBatch, SubsidyLine
+    from fanxiang.loans.subsidy import services as sub
 
     start_day, end_day = sub.quarter_bounds(year, quarter)
 
@@ -256,8 +256,8 @@ def main() -> None:
 
     from fanxiang.accounts.models import Organization, User
     from fanxiang.demo.services import load_demo_data, load_reference_data
-    from fanxiang.loans import subsidy as sub
     from fanxiang.loans.models import LoanApplication, SubsidyLine
+    from fanxiang.loans.subsidy import services as sub
 
     settings.DEBUG = False  # as in production: no per-query SQL log (it costs the naive loop the most)
     load_reference_data()

@@ -183,7 +183,7 @@ class FanxiangAPI(NinjaAPI):
         kwargs.setdefault("parser", SafeJsonParser())
         super().__init__(*args, **kwargs)
 
-    def get_operation_id(self, operation: Any) -> str:
+    def get_openapi_operation_id(self, operation: Any) -> str:
         """``<module>_<function>`` as ninja makes it, where a module that moved keeps its published ids by
         declaring ``OPERATION_ID_MODULE`` (the dotted name it had): integrators generate clients from them."""
         import sys

@@ -20,9 +20,9 @@ class LoansConfig(AppConfig):
         grant(Role.BANK_OFFICER, "loans.loanapplication", {VIEW, CHANGE, EXPORT})
         self._register_workflow()
 
-        from fanxiang.loans import apps_repayment
+        from fanxiang.loans.repayment import permissions
 
-        apps_repayment.register()
+        permissions.register()
         # reviewer queues re-sort when the registry changes someone's priority groups (explicit hook, no signal)
         from fanxiang.entrepreneurs.services import on_priority_change
         from fanxiang.loans.applications import applications_refresh_priority
@@ -40,6 +40,7 @@ class LoansConfig(AppConfig):
         registry.register_api("fanxiang.loans.api:router", "/loans", order=50)
         # schedule, subsidy, repayments, compensation, subsidy batches
         registry.register_api("fanxiang.loans.repayment.api:router", "/loans", order=51)
+        registry.register_api("fanxiang.loans.subsidy.api:router", "/loans", order=51)
         registry.register_urls("loans/", "fanxiang.loans.urls", order=50)
         registry.register_notification_events(*LOAN_EVENTS, order=10)
         registry.register_reference_loader(

@@ -326,7 +326,7 @@ class SubsidyBatch(RegionScopedModel):
 
 class SubsidyBatchEvent(WorkflowEvent):
     """A typed workflow event of a batch (created, submitted, approved, returned), written by
-    :data:`fanxiang.loans.subsidy_workflow.BATCHES` in the step's transaction: the batch's timeline."""
+    :data:`fanxiang.loans.subsidy.workflow.BATCHES` in the step's transaction: the batch's timeline."""
 
     batch = models.ForeignKey(
         SubsidyBatch, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="events"

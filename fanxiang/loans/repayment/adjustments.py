@@ -12,7 +12,6 @@ from django.utils import timezone
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, resolve
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.choices import RepaymentKind, RepaymentSource, ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
@@ -42,6 +41,7 @@ from fanxiang.loans.repayment.ledger import (
     schedule_ensure,
 )
 from fanxiang.loans.repayment.reads import schedule_rows
+from fanxiang.loans.subsidy import services as sub
 
 # --------------------------------------------------------------------------- prepayment, rebuilds, reversal
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, CHANGE, resolve
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.choices import RepaymentKind, RepaymentSource, ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
@@ -20,6 +19,7 @@ from fanxiang.loans.models import (
     RepaymentPlan,
     ScheduleItem,
 )
+from fanxiang.loans.subsidy import services as sub
 
 REPAYABLE = ("disbursed", "repaying", "overdue", "extended")
 ZERO = Decimal("0.00")

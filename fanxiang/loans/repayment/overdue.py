@@ -14,7 +14,6 @@ from django_tasks import task
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, CHANGE, resolve
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.choices import CompensationStatus
 from fanxiang.loans.models import (
     Compensation,
@@ -39,6 +38,7 @@ from fanxiang.loans.repayment.ledger import (
     schedule_ensure,
     schedule_generate,
 )
+from fanxiang.loans.subsidy import services as sub
 
 logger = logging.getLogger("fanxiang.loans")
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.core.scope import ADD, resolve
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.choices import ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
@@ -38,6 +37,7 @@ from fanxiang.loans.repayment.ledger import (
     _user,
     days_past_due,
 )
+from fanxiang.loans.subsidy import services as sub
 
 # --------------------------------------------------------------------------- penalty interest (罚息)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.choices import ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
@@ -13,6 +12,7 @@ from fanxiang.loans.models import (
     SubsidyLine,
 )
 from fanxiang.loans.repayment.ledger import _items
+from fanxiang.loans.subsidy import services as sub
 
 # --------------------------------------------------------------------------- reads
 

@@ -177,7 +177,7 @@ def policy_fields_of(policy: LoanPolicy) -> dict[str, Any]:
 
 
 def _clean_policy(data: dict[str, Any]) -> tuple[dict[str, Any], ErrorCollector]:
-    from fanxiang.loans.subsidy import fund_weights, parse_share
+    from fanxiang.loans.subsidy.services import fund_weights, parse_share
 
     errors = ErrorCollector()
     clean: dict[str, Any] = {}

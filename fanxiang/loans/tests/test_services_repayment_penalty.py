@@ -12,8 +12,8 @@ import pytest
 
 from fanxiang.accounts.models import Organization
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.models import LoanPolicy, RepaymentPlan, ScheduleItem
+from fanxiang.loans.subsidy import services as sub
 from fanxiang.loans.tests.repayment_factories import d, loan, person
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from fanxiang.accounts.models import Organization
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.credit.models import CreditEntry
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.models import LoanEvent, Repayment, ScheduleItem, SubsidyLine
+from fanxiang.loans.subsidy import services as sub
 from fanxiang.loans.tests.repayment_factories import d, loan, person
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.credit.models import CreditEntry
 from fanxiang.loans import applications as services
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.models import LoanEvent, RepaymentPlan, ScheduleItem
+from fanxiang.loans.subsidy import services as sub
 from fanxiang.loans.tests.repayment_factories import d, loan, person
 from fanxiang.regions.models import Region
 

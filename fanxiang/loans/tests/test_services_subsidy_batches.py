@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import subsidy as sub
 from fanxiang.loans.models import LoanPolicy, SubsidyBatch, SubsidyLine
+from fanxiang.loans.subsidy import services as sub
 from fanxiang.loans.tests.repayment_factories import d, loan, org, person
 from fanxiang.regions.models import Region
 

@@ -594,7 +594,7 @@ def batch_create(
     became claimable late are included and flagged ``carried_over``. Computed set-wise; lines bulk-created."""
     from fanxiang.accounts.models import Organization
     from fanxiang.loans.models import SubsidyBatch
-    from fanxiang.loans.subsidy_workflow import BATCHES, acting_role
+    from fanxiang.loans.subsidy.workflow import BATCHES, acting_role
 
     start, end = quarter_bounds(year, quarter)
     today = today or timezone.localdate()
@@ -681,8 +681,8 @@ def _batch_effect(action: str, reason: str):
 @transaction.atomic
 def batch_transition(*, actor: Any, batch: Any, action: str, reason: str = "") -> Any:
     """submit (the bank), approve / return (the finance bureau's unit liaison, or a city admin), through
-    :data:`fanxiang.loans.subsidy_workflow.BATCHES`. A returned batch frees its periods for a new claim."""
-    from fanxiang.loans.subsidy_workflow import BATCHES, refuse
+    :data:`fanxiang.loans.subsidy.workflow.BATCHES`. A returned batch frees its periods for a new claim."""
+    from fanxiang.loans.subsidy.workflow import BATCHES, refuse
 
     locked = BATCHES.lock(batch)
     refuse(locked, action, actor, reason)
@@ -694,7 +694,7 @@ def batch_transition(*, actor: Any, batch: Any, action: str, reason: str = "") -
 @transaction.atomic
 def batch_delete(*, actor: Any, batch: Any) -> None:
     """Discard a draft (e.g. to rebuild it after late repayments were recorded)."""
-    from fanxiang.loans.subsidy_workflow import BATCHES, may_delete
+    from fanxiang.loans.subsidy.workflow import BATCHES, may_delete
 
     batch = BATCHES.lock(batch)
     if not may_delete(batch, actor):

@@ -1,5 +1,4 @@
-"""Reads of the bank workbench, the per-loan schedule page, the subsidy batch pages and the policy settings
-pages. Every loan, repayment and batch query starts from ``Model.objects.for_user(user, action)``: a bank
+"""Reads of the bank workbench and the schedule pages: every loan and repayment query starts from ``for_user``; a bank
 officer reaches only the loans routed to their bank."""
 
 from __future__ import annotations
@@ -23,21 +22,15 @@ from django.db.models import (
 from django.utils import timezone
 
 from fanxiang.core.errors import DomainError
-from fanxiang.core.models import Holiday
-from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, resolve
+from fanxiang.core.scope import ADD, CHANGE, VIEW, resolve
 from fanxiang.loans import repayment as svc
-from fanxiang.loans import subsidy_workflow
 from fanxiang.loans.choices import AppStatus as S
 from fanxiang.loans.choices import ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
-    LoanPolicy,
-    LprRate,
     Repayment,
     RepaymentPlan,
     ScheduleItem,
-    SubsidyBatch,
-    SubsidyLine,
 )
 
 ZERO = Decimal("0.00")
@@ -234,121 +227,3 @@ def repayment_for_reversal(user: Any, pk: int) -> Repayment | None:
 def payoff_quote(loan: LoanApplication, day: dt.date) -> dict[str, Any]:
     """What settling ``loan`` on ``day`` costs: the same figures as ``GET /api/v1/loans/{id}/payoff``."""
     return svc.payoff_quote(loan=loan, date=day)
-
-
-# --------------------------------------------------------------------------- subsidy batches
-
-
-def batches_for_user(user: Any, action: str = VIEW) -> QuerySet[SubsidyBatch]:
-    return SubsidyBatch.objects.for_user(user, action).select_related("bank", "region", "finance_org")
-
-
-def batches_filtered(
-    user: Any,
-    *,
-    year: int | None = None,
-    quarter: int | None = None,
-    status: str | None = None,
-    bank: int | None = None,
-) -> QuerySet[SubsidyBatch]:
-    qs = batches_for_user(user)
-    if year:
-        qs = qs.filter(year=year)
-    if quarter:
-        qs = qs.filter(quarter=quarter)
-    if status:
-        qs = qs.filter(status=status)
-    if bank:
-        qs = qs.filter(bank_id=bank)
-    return qs.order_by("-year", "-quarter", "bank__code", "-id")
-
-
-def batch_actions(user: Any, batch: SubsidyBatch) -> list[str]:
-    """The batch actions the user may take now (the batch workflow's steps and scope, then ``delete`` on a
-    draft; the service checks again when the action is taken)."""
-    return subsidy_workflow.allowed_actions(batch, user)
-
-
-def batch_lines(batch: SubsidyBatch) -> QuerySet[SubsidyLine]:
-    return (
-        SubsidyLine.objects.filter(batch=batch)
-        .select_related("loan__entrepreneur", "loan__region")
-        .order_by("loan__number", "period")
-    )
-
-
-def may_export_batch(user: Any, batch: SubsidyBatch) -> bool:
-    return resolve(user, SubsidyBatch, EXPORT).covers(batch)
-
-
-def batch_bank_choices(user: Any) -> QuerySet:
-    """Banks the user may create a batch for: their own bank (bank officer), every active bank (city admin)."""
-    from fanxiang.accounts.models import Organization, OrganizationKind
-
-    banks = Organization.objects.filter(kind=OrganizationKind.BANK, is_active=True).order_by("code")
-    if user.is_superuser or user.has_role("city_admin"):
-        return banks
-    if user.has_role("bank_officer") and user.organization_id:
-        return banks.filter(pk=user.organization_id)
-    return banks.none()
-
-
-def batch_region_choices(user: Any) -> QuerySet:
-    """The city and its counties (a batch covers the bank's loans in one region; default the city)."""
-    from fanxiang.regions.models import Region, RegionLevel
-
-    if resolve(user, SubsidyBatch, ADD).empty:
-        return Region.objects.none()
-    return Region.objects.filter(
-        is_active=True, level__in=[RegionLevel.CITY, RegionLevel.COUNTY], tree_path__startswith=_city_path()
-    ).order_by("tree_path")
-
-
-def _city_path() -> str:
-    from fanxiang.regions.models import Region
-
-    city = Region.objects.filter(code="411600").values_list("tree_path", flat=True).first()
-    return city or ""
-
-
-# --------------------------------------------------------------------------- policy settings
-
-
-def policy_by_pk(pk) -> LoanPolicy | None:
-    """City-wide reference data (not region-owned): the settings pages are for city admins only."""
-    return LoanPolicy.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-
-
-def lpr_by_pk(pk) -> LprRate | None:
-    return LprRate.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-
-
-def holiday_by_pk(pk) -> Holiday | None:
-    return Holiday.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-
-
-def policy_versions() -> QuerySet[LoanPolicy]:
-    return LoanPolicy.objects.order_by("-effective_from", "-id")
-
-
-def lpr_rates() -> QuerySet[LprRate]:
-    return LprRate.objects.order_by("-effective_date")
-
-
-def holiday_years() -> list[int]:
-    years = {d.year for d in Holiday.objects.dates("date", "year")}
-    this_year = timezone.localdate().year
-    years.update((this_year, this_year + 1))  # next year's calendar is published in the autumn
-    return sorted(years, reverse=True)
-
-
-def holidays_of(year: int) -> QuerySet[Holiday]:
-    return Holiday.objects.filter(date__year=year).order_by("date")
-
-
-def plans_per_policy() -> dict[int, int]:
-    from fanxiang.loans.models import RepaymentPlan
-
-    return dict(
-        RepaymentPlan.objects.values("policy_id").annotate(n=Count("pk")).values_list("policy_id", "n")
-    )

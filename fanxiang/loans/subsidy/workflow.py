@@ -6,7 +6,7 @@ it with a reason (a returned batch frees its periods for a new claim). A draft m
 whoever may submit it: that deletes the batch, so it is not a step. Batches carry no deadline: no state
 waits on a clock.
 
-:data:`BATCHES` is the only place a batch's status changes (:func:`fanxiang.loans.subsidy.batch_transition`
+:data:`BATCHES` is the only place a batch's status changes (:func:`fanxiang.loans.subsidy.services.batch_transition`
 supplies the effects). Refusals keep the batch's own codes, checked by :func:`refuse` on the machine's
 verdict (:meth:`~fanxiang.core.workflow.Workflow.match`) before the step is taken:
 ``subsidy.action_invalid`` (422), ``subsidy.action_forbidden`` (403), ``subsidy.invalid_state`` (409) and

@@ -1,0 +1,43 @@
+"""What the loans work pages share: role checks, paging, the refusal flash."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+
+from fanxiang.core.errors import DomainError
+from fanxiang.core.views import refuse_http
+
+BANK_ROLES = ("bank_officer", "city_admin")
+ADMIN_ROLES = ("city_admin",)
+PAGE_SIZE = 20
+LINES_PAGE_SIZE = 50
+
+
+def _flash(request, exc: DomainError) -> None:
+    refuse_http(exc)
+    messages.error(request, f"{exc.message}（{exc.code}）")
+
+
+def _page(request, queryset, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Only users holding one of ``roles`` (or a superuser); anyone else gets 403."""
+
+    roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_superuser or user.has_role(*self.roles)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
