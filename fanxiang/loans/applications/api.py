@@ -483,137 +483,67 @@ def _optional_body(request, schema: type[InputSchema]):
         raise invalid_request(exc.errors()) from None
 
 
+def _act(request, app_id: int, service, payload: InputSchema | None = None) -> dict:
+    """Run one workflow step on the caller's application (the body's fields are the service's keywords)."""
+    fields = dict(payload) if payload is not None else {}
+    service(actor=request.user, application=_get(request, app_id), request=request, **fields)
+    return _detail(request, app_id)
+
+
 @_action_route("submit", "提交申请（完整性与资格检查）", NoteIn)
 def action_submit(request, app_id: int):
     _optional_body(request, NoteIn)
-    services.application_submit(actor=request.user, application=_get(request, app_id), request=request)
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_submit)
 
 
 @_action_route("override", "人工认定（软性条件，须写明理由）")
 def action_override(request, app_id: int, payload: OverrideIn):
-    services.application_override(
-        actor=request.user,
-        application=_get(request, app_id),
-        rule=payload.rule,
-        reason=payload.reason,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_override, payload)
 
 
 @_action_route("hr_approve", "人社资格审核通过", NoteIn)
 def action_hr_approve(request, app_id: int):
-    payload = _optional_body(request, NoteIn)
-    services.application_hr_approve(
-        actor=request.user,
-        application=_get(request, app_id),
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_hr_approve, _optional_body(request, NoteIn))
 
 
 @_action_route("guarantee_approve", "担保审核通过", NoteIn)
 def action_guarantee_approve(request, app_id: int):
-    payload = _optional_body(request, NoteIn)
-    services.application_guarantee_approve(
-        actor=request.user,
-        application=_get(request, app_id),
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_guarantee_approve, _optional_body(request, NoteIn))
 
 
 @_action_route("bank_approve", "银行审批通过（批准金额与年利率）")
 def action_bank_approve(request, app_id: int, payload: BankApproveIn):
-    services.application_bank_approve(
-        actor=request.user,
-        application=_get(request, app_id),
-        annual_rate=payload.annual_rate,
-        approved_amount=payload.approved_amount,
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_bank_approve, payload)
 
 
 @_action_route("sign_contract", "签订借款合同", ContractIn)
 def action_sign_contract(request, app_id: int):
-    payload = _optional_body(request, ContractIn)
-    services.application_sign_contract(
-        actor=request.user,
-        application=_get(request, app_id),
-        contract_date=payload.contract_date,
-        annual_rate=payload.annual_rate,
-        repayment_method=payload.repayment_method,
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_sign_contract, _optional_body(request, ContractIn))
 
 
 @_action_route("disburse", "放款（可分笔，合计不超过批准金额）")
 def action_disburse(request, app_id: int, payload: DisburseIn):
-    services.application_disburse(
-        actor=request.user,
-        application=_get(request, app_id),
-        amount=payload.amount,
-        date=payload.date,
-        annual_rate=payload.annual_rate,
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_disburse, payload)
 
 
 @_action_route("return", "退回补正（一次性列明所有补正事项）")
 def action_return(request, app_id: int, payload: ReturnIn):
-    services.application_return(
-        actor=request.user,
-        application=_get(request, app_id),
-        missing_items=payload.missing_items,
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_return, payload)
 
 
 @_action_route("reject", "不予通过（须写明理由）")
 def action_reject(request, app_id: int, payload: RejectIn):
-    services.application_reject(
-        actor=request.user,
-        application=_get(request, app_id),
-        reasons=payload.reasons,
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_reject, payload)
 
 
 @_action_route("withdraw", "撤回申请", NoteIn)
 def action_withdraw(request, app_id: int):
-    payload = _optional_body(request, NoteIn)
-    services.application_withdraw(
-        actor=request.user,
-        application=_get(request, app_id),
-        note=payload.note,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_withdraw, _optional_body(request, NoteIn))
 
 
 @_action_route("extend", "展期（政策允许时）")
 def action_extend(request, app_id: int, payload: ExtendIn):
-    services.application_extend(
-        actor=request.user,
-        application=_get(request, app_id),
-        months=payload.months,
-        reason=payload.reason,
-        request=request,
-    )
-    return _detail(request, app_id)
+    return _act(request, app_id, services.application_extend, payload)
 
 
 @router.post(

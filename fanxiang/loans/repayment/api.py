@@ -41,6 +41,23 @@ def _loan(request, loan_id: int) -> LoanApplication:
     return get_for_user(LoanApplication, request.user, VIEW, pk=loan_id)
 
 
+def _on_loan(request, loan_id: int, service, payload: InputSchema):
+    """Run a service on the caller's loan with the body's fields as its keywords."""
+    return service(actor=request.user, loan=_loan(request, loan_id), **dict(payload))
+
+
+class LoanRefOut(Schema):
+    """Resolves ``loan`` and ``loan_number`` of a record that belongs to a loan."""
+
+    @staticmethod
+    def resolve_loan(obj):
+        return obj.loan_id
+
+    @staticmethod
+    def resolve_loan_number(obj):
+        return obj.loan.number
+
+
 # --------------------------------------------------------------------------- schedule and subsidy
 
 
@@ -287,7 +304,7 @@ class AllocationOut(Schema):
     principal: Decimal
 
 
-class RepaymentOut(Schema):
+class RepaymentOut(LoanRefOut):
     id: int
     loan: int
     loan_number: str
@@ -309,14 +326,6 @@ class RepaymentOut(Schema):
     def resolve_reversed(obj):
         return obj.reversed_at is not None
 
-    @staticmethod
-    def resolve_loan(obj):
-        return obj.loan_id
-
-    @staticmethod
-    def resolve_loan_number(obj):
-        return obj.loan.number
-
 
 @router.post(
     "/{int:loan_id}/repayments",
@@ -324,16 +333,7 @@ class RepaymentOut(Schema):
     summary="登记一笔还款（按期次先息后本分配）",
 )
 def repayment_create(request, loan_id: int, payload: RepaymentIn):
-    loan = _loan(request, loan_id)
-    repayment = svc.repayment_record(
-        actor=request.user,
-        loan=loan,
-        date=payload.date,
-        amount=payload.amount,
-        reference=payload.reference,
-        note=payload.note,
-    )
-    return Status(201, repayment)
+    return Status(201, _on_loan(request, loan_id, svc.repayment_record, payload))
 
 
 class PayoffOut(Schema):
@@ -386,16 +386,7 @@ class PrepaymentIn(InputSchema):
     summary="提前结清（amount 填写时须与试算金额一致）",
 )
 def loan_settle_early(request, loan_id: int, payload: SettlementIn):
-    loan = _loan(request, loan_id)
-    repayment = svc.repayment_settle_early(
-        actor=request.user,
-        loan=loan,
-        date=payload.date,
-        amount=payload.amount,
-        reference=payload.reference,
-        note=payload.note,
-    )
-    return Status(201, repayment)
+    return Status(201, _on_loan(request, loan_id, svc.repayment_settle_early, payload))
 
 
 @router.post(
@@ -404,17 +395,7 @@ def loan_settle_early(request, loan_id: int, payload: SettlementIn):
     summary="提前部分还款：归还部分本金（连同其当期已计利息），其后还款计划按剩余本金重排",
 )
 def loan_prepay(request, loan_id: int, payload: PrepaymentIn):
-    loan = _loan(request, loan_id)
-    repayment = svc.repayment_prepay(
-        actor=request.user,
-        loan=loan,
-        date=payload.date,
-        principal=payload.principal,
-        amount=payload.amount,
-        reference=payload.reference,
-        note=payload.note,
-    )
-    return Status(201, repayment)
+    return Status(201, _on_loan(request, loan_id, svc.repayment_prepay, payload))
 
 
 class ReverseIn(InputSchema):
@@ -522,7 +503,7 @@ def repayment_import_template(request) -> HttpResponse:
 # --------------------------------------------------------------------------- compensation
 
 
-class CompensationOut(Schema):
+class CompensationOut(LoanRefOut):
     id: int
     loan: int
     loan_number: str
@@ -536,14 +517,6 @@ class CompensationOut(Schema):
     recovered_amount: Decimal
     closed_date: IsoDate | None
     note: str
-
-    @staticmethod
-    def resolve_loan(obj):
-        return obj.loan_id
-
-    @staticmethod
-    def resolve_loan_number(obj):
-        return obj.loan.number
 
 
 class CompensateIn(InputSchema):
@@ -567,8 +540,7 @@ class WriteOffIn(InputSchema):
     summary="担保基金代偿（逾期超过政策规定天数）",
 )
 def compensation_create(request, loan_id: int, payload: CompensateIn):
-    loan = _loan(request, loan_id)
-    return Status(201, svc.compensation_create(actor=request.user, loan=loan, date=payload.date))
+    return Status(201, _on_loan(request, loan_id, svc.compensation_create, payload))
 
 
 @router.get("/compensations/", response={200: list[CompensationOut], 422: ErrorOut}, summary="代偿列表")

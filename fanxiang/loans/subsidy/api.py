@@ -14,7 +14,7 @@ from fanxiang.core.errors import InvalidInput, NotFound
 from fanxiang.core.excel import xlsx_response
 from fanxiang.core.scope import EXPORT, get_for_user
 from fanxiang.loans.models import SubsidyBatch, SubsidyLine
-from fanxiang.loans.repayment.api import ERRORS, XLSX_RESPONSE
+from fanxiang.loans.repayment.api import ERRORS, XLSX_RESPONSE, LoanRefOut
 from fanxiang.loans.subsidy import services as subsidy
 
 # operation ids as published before the module moved (core.api.FanxiangAPI.get_operation_id)
@@ -86,7 +86,7 @@ class BatchOut(Schema):
         return str(obj.get_status_display())
 
 
-class LineOut(Schema):
+class LineOut(LoanRefOut):
     loan: int
     loan_number: str
     period: int
@@ -100,14 +100,6 @@ class LineOut(Schema):
     county: Decimal
     payee: str
     carried_over: bool
-
-    @staticmethod
-    def resolve_loan(obj):
-        return obj.loan_id
-
-    @staticmethod
-    def resolve_loan_number(obj):
-        return obj.loan.number
 
 
 class BatchActionIn(InputSchema):
