@@ -4,11 +4,10 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.loans.choices import AppStatus, BorrowerType, CounterGuarantee, DocumentKind
 from fanxiang.loans.models.policy import MONEY, Decimal0
@@ -179,29 +178,13 @@ class ApplicationSequence(models.Model):
         return f"{self.year}-{self.county_code}: {self.last}"
 
 
-class LoanEvent(models.Model):
+class LoanEvent(WorkflowEvent):
     """A typed workflow event (one per transition, written in the transition's transaction): the loan's
     timeline. The generic change log keeps the field-level before/after alongside."""
 
     application = models.ForeignKey(
         LoanApplication, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="events"
     )
-    action = models.CharField(_("操作"), max_length=32)
-    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    actor_name = models.CharField(_("操作人姓名"), max_length=64, blank=True)
-    actor_role = models.CharField(_("操作角色"), max_length=32, blank=True)
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    note = models.TextField(_("意见/说明"), blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name = _("贷款流程事件")
