@@ -12,7 +12,7 @@
 * ``SubsidyBatch`` / ``SubsidyLine`` — a bank's quarterly subsidy claim, one line per loan-period, each
   split by fund level; a loan-period is in at most one active line. ``SubsidyBatchEvent``: its timeline.
 
-Formulas and conventions: ``fanxiang/loans/subsidy.py``.
+Formulas and conventions: ``fanxiang/loans/subsidy/services.py``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every write is one atomic action on a locked loan row, validated before anything is saved; each loan
 status change writes its audit record (``core.audit.record_transition``) and, where it is a credit event,
-its credit-ledger line, in the same transaction. Formulas and conventions: ``fanxiang/loans/subsidy.py``.
+its credit-ledger line, in the same transaction. Formulas and conventions: ``fanxiang/loans/subsidy/services.py``.
 
 Loan states driven here::
 
@@ -11,7 +11,7 @@ Loan states driven here::
     settled ─(its last repayment reversed)→ repaying (reopen)
     overdue ─(days past due > policy.compensation_after_days)→ compensated ─→ recovered | written_off
 
-Beyond the contract schedule (conventions in ``fanxiang/loans/subsidy.py``):
+Beyond the contract schedule (conventions in ``fanxiang/loans/subsidy/services.py``):
 
 * **Early settlement (提前结清)** on a date: everything due by then, plus the interest of the running period
   accrued to that date (actual days / 360 at the contract rate), plus all principal left. The running period
