@@ -96,7 +96,7 @@ class DisbursementOut(Schema):
     annual_rate: Decimal
 
 
-class _RowFields(Schema):
+class _HeadFields(Schema):
     id: int
     number: str
     status: str
@@ -106,6 +106,9 @@ class _RowFields(Schema):
     region_name: str
     borrower_type: str
     amount: Decimal
+
+
+class _RowFields(_HeadFields):
     term_months: int
     bank: OrgRef | None
     guarantee_org: OrgRef | None
@@ -187,6 +190,16 @@ class ApplicationOut(_RowFields):
     events: list[EventOut]
 
 
+def _head(app: LoanApplication) -> dict:
+    """The computed head fields every application view shares (status label, applicant, region)."""
+    return {
+        "status_label": status_label(app.status),
+        "entrepreneur": {"id": app.entrepreneur_id, "name": app.entrepreneur.name},
+        "region": app.region.code,
+        "region_name": app.region.name,
+    }
+
+
 def _org(org) -> dict | None:
     return None if org is None else {"id": org.pk, "code": org.code, "name": str(org)}
 
@@ -211,10 +224,7 @@ def application_out(app: LoanApplication, user: Any) -> dict:
     reasons = selectors.priority_reasons(app)
     return {
         **{f: getattr(app, f) for f in _PLAIN},
-        "status_label": status_label(app.status),
-        "entrepreneur": {"id": app.entrepreneur_id, "name": app.entrepreneur.name},
-        "region": app.region.code,
-        "region_name": app.region.name,
+        **_head(app),
         "bank": _org(app.bank),
         "guarantee_org": _org(app.guarantee_org),
         "overdue": selectors.is_overdue(app),
@@ -560,16 +570,7 @@ def action_unknown(request, app_id: int, action: str):
 # --------------------------------------------------------------------------- queue
 
 
-class QueueItemOut(Schema):
-    id: int
-    number: str
-    status: str
-    status_label: str
-    entrepreneur: Ref
-    region: str
-    region_name: str
-    borrower_type: str
-    amount: Decimal
+class QueueItemOut(_HeadFields):
     bank: OrgRef | None
     applied_on: IsoDate | None
     due: IsoDate | None
@@ -599,10 +600,7 @@ def _queue_row(item: dict) -> dict:
         "id": app.pk,
         "number": app.number,
         "status": app.status,
-        "status_label": status_label(app.status),
-        "entrepreneur": {"id": app.entrepreneur_id, "name": app.entrepreneur.name},
-        "region": app.region.code,
-        "region_name": app.region.name,
+        **_head(app),
         "borrower_type": app.borrower_type,
         "amount": app.amount,
         "bank": _org(app.bank),

@@ -7,11 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from fanxiang.core import audit
-from fanxiang.core.errors import Conflict, Forbidden, InvalidInput
-from fanxiang.core.scope import ADD, resolve
+from fanxiang.core.errors import Conflict, InvalidInput
 from fanxiang.loans.choices import RepaymentKind, RepaymentSource, ScheduleStatus
 from fanxiang.loans.models import (
     LoanApplication,
@@ -27,11 +25,12 @@ from fanxiang.loans.repayment.ledger import (
     ZERO,
     _allocate,
     _cause,
-    _check_after_last,
     _items,
     _live,
     _lock,
     _mark_overdue,
+    _open_plan,
+    _prepare_repayment,
     _record_event,
     _save_items,
     _settle_state,
@@ -137,38 +136,24 @@ def _prepare_prepayment(
     *, actor: Any, loan: LoanApplication, date: Any, reference: str, today: dt.date | None
 ) -> tuple[LoanApplication, str]:
     """The checks a prepayment shares with an ordinary repayment; returns the locked loan."""
-    today = today or timezone.localdate()
-    if not isinstance(date, dt.date):
-        raise InvalidInput.field("date", "repayment.date_invalid", "还款日期无效。")
-    if date > today:
-        raise InvalidInput.field("date", "repayment.date_in_future", f"还款日期 {date} 晚于今天，不能预录。")
-    reference = (reference or "").strip()
-    if len(reference) > 64:
-        raise InvalidInput.field("reference", "repayment.reference_too_long", "银行流水号不超过64个字符。")
-    loan = _lock(loan)
-    probe = Repayment(loan=loan, bank_id=loan.bank_id)
-    if actor is not None and not resolve(actor, Repayment, ADD).covers(probe):
-        raise Forbidden("repayment.forbidden", "只有该笔贷款的经办银行（或市级管理员）可以登记提前还款。")
-    if loan.status not in REPAYABLE:
-        raise Conflict(
-            "repayment.loan_not_repaying",
-            f"贷款 {loan.number} 当前状态为“{loan.status}”，不能办理提前还款。",
-            details={"status": loan.status},
-        )
-    if loan.bank_id is None:
-        raise Conflict("repayment.no_bank", f"贷款 {loan.number} 未指定经办银行，不能登记还款。")
-    if loan.contract_date and date < loan.contract_date:
-        raise InvalidInput.field(
-            "date", "repayment.date_before_contract", f"还款日期 {date} 早于合同日期 {loan.contract_date}。"
-        )
-    if reference and _live(Repayment.objects.filter(bank_id=loan.bank_id, reference=reference)).exists():
-        raise Conflict(
-            "repayment.duplicate_reference",
-            f"银行流水号“{reference}”已登记过，不能重复登记。",
-            errors={"reference": ["该流水号已登记。"]},
-        )
-    _check_after_last(loan, date)
-    return loan, reference
+    return _prepare_repayment(
+        actor=actor,
+        loan=loan,
+        date=date,
+        reference=reference,
+        today=today,
+        permit="登记提前还款",
+        refuse="办理提前还款",
+    )
+
+
+def _store_revised(*, plan: RepaymentPlan, items: list[ScheduleItem], before: dict, **fields) -> Repayment:
+    """Store a repayment that reshaped the plan: the periods it changed, the plan's revision moved on."""
+    changed = {i.pk: i for i in items if item_state(i) != before[i.pk]}
+    revision = plan.revision
+    plan.revision += 1
+    plan.save(update_fields=["revision"])
+    return _store(plan=plan, items=items, changed=changed, before=before, revision_before=revision, **fields)
 
 
 def _in_period_prepayments(
@@ -321,10 +306,7 @@ def repayment_settle_early(
     if amount not in (None, ""):
         amount = clean_amount(amount)
     loan, reference = _prepare_prepayment(actor=actor, loan=loan, date=date, reference=reference, today=today)
-    plan = schedule_ensure(actor=actor, loan=loan)
-    loan.refresh_from_db()
-    items = _items(plan)
-    before = {i.pk: item_state(i) for i in items}
+    plan, items, before = _open_plan(actor, loan)
     _check_claims([i for i in items if i.due_date > date], "prepayment.period_claimed", "提前结清")
     _mark_overdue(items, plan, date)
     payoff = _settlement(plan, items, date)
@@ -344,15 +326,10 @@ def repayment_settle_early(
             details={"payoff": str(total)},
         )
     allocations, interest_part, principal_part, _paid = _allocate(items, total, date)
-    changed = {i.pk: i for i in items if item_state(i) != before[i.pk]}
-    revision = plan.revision
-    plan.revision += 1
-    plan.save(update_fields=["revision"])
-    return _store(
+    return _store_revised(
         loan=loan,
         plan=plan,
         items=items,
-        changed=changed,
         before=before,
         actor=actor,
         date=date,
@@ -364,7 +341,6 @@ def repayment_settle_early(
         source=source,
         note=note,
         kind=RepaymentKind.SETTLEMENT,
-        revision_before=revision,
         event=("settle_early", f"提前结清，还款 {total:,.2f} 元", _jsonable(payoff)),
     )
 
@@ -394,10 +370,7 @@ def repayment_prepay(
     if amount not in (None, ""):
         amount = clean_amount(amount)
     loan, reference = _prepare_prepayment(actor=actor, loan=loan, date=date, reference=reference, today=today)
-    plan = schedule_ensure(actor=actor, loan=loan)
-    loan.refresh_from_db()
-    items = _items(plan)
-    before = {i.pk: item_state(i) for i in items}
+    plan, items, before = _open_plan(actor, loan)
     _mark_overdue(items, plan, date)
     due = [i.period for i in items if i.status not in DONE and i.due_date <= date]
     if due:
@@ -472,15 +445,10 @@ def repayment_prepay(
     _normalise(running, date, "prepayment.advance_exceeds")
     rebuilt = _rebuild_tail(plan, loan, later, running.period + 1, tail_opening) if later else []
     _reapply(rebuilt, credit, credit_day or date, "prepayment.advance_exceeds")
-    changed = {i.pk: i for i in items if item_state(i) != before[i.pk]}
-    revision = plan.revision
-    plan.revision += 1
-    plan.save(update_fields=["revision"])
-    return _store(
+    return _store_revised(
         loan=loan,
         plan=plan,
         items=items,
-        changed=changed,
         before=before,
         actor=actor,
         date=date,
@@ -492,7 +460,6 @@ def repayment_prepay(
         source=source,
         note=note,
         kind=RepaymentKind.PREPAYMENT,
-        revision_before=revision,
         event=(
             "prepay",
             f"提前归还本金 {principal:,.2f} 元",

@@ -370,41 +370,8 @@ def repayment_record(
 ) -> Repayment:
     """The handling bank records money received on ``loan`` (by hand or one row of an import)."""
     amount = clean_amount(amount)
-    today = today or timezone.localdate()
-    if not isinstance(date, dt.date):
-        raise InvalidInput.field("date", "repayment.date_invalid", "还款日期无效。")
-    if date > today:
-        raise InvalidInput.field("date", "repayment.date_in_future", f"还款日期 {date} 晚于今天，不能预录。")
-    reference = (reference or "").strip()
-    if len(reference) > 64:
-        raise InvalidInput.field("reference", "repayment.reference_too_long", "银行流水号不超过64个字符。")
-    loan = _lock(loan)
-    probe = Repayment(loan=loan, bank_id=loan.bank_id)
-    if actor is not None and not resolve(actor, Repayment, ADD).covers(probe):
-        raise Forbidden("repayment.forbidden", "只有该笔贷款的经办银行（或市级管理员）可以登记还款。")
-    if loan.status not in REPAYABLE:
-        raise Conflict(
-            "repayment.loan_not_repaying",
-            f"贷款 {loan.number} 当前状态为“{loan.status}”，不能登记还款。",
-            details={"status": loan.status},
-        )
-    if loan.bank_id is None:
-        raise Conflict("repayment.no_bank", f"贷款 {loan.number} 未指定经办银行，不能登记还款。")
-    if loan.contract_date and date < loan.contract_date:
-        raise InvalidInput.field(
-            "date", "repayment.date_before_contract", f"还款日期 {date} 早于合同日期 {loan.contract_date}。"
-        )
-    if reference and _live(Repayment.objects.filter(bank_id=loan.bank_id, reference=reference)).exists():
-        raise Conflict(
-            "repayment.duplicate_reference",
-            f"银行流水号“{reference}”已登记过，不能重复登记。",
-            errors={"reference": ["该流水号已登记。"]},
-        )
-    _check_after_last(loan, date)
-    plan = schedule_ensure(actor=actor, loan=loan)
-    loan.refresh_from_db()
-    items = _items(plan)
-    before = {i.pk: item_state(i) for i in items}
+    loan, reference = _prepare_repayment(actor=actor, loan=loan, date=date, reference=reference, today=today)
+    plan, items, before = _open_plan(actor, loan)
     changed = {i.pk: i for i in _mark_overdue(items, plan, date)}
     owed = sum((i.interest_outstanding + i.principal_outstanding for i in items), ZERO)
     if amount > owed:
@@ -432,6 +399,60 @@ def repayment_record(
         note=note,
         kind=RepaymentKind.REGULAR,
     )
+
+
+def _prepare_repayment(
+    *,
+    actor: Any,
+    loan: LoanApplication,
+    date: Any,
+    reference: str,
+    today: dt.date | None,
+    permit: str = "登记还款",
+    refuse: str = "登记还款",
+) -> tuple[LoanApplication, str]:
+    """The checks every repayment passes before it touches the plan; returns the locked loan and the
+    cleaned reference. ``permit``/``refuse`` name the act in the refusals (who may do it, what cannot be done)."""
+    today = today or timezone.localdate()
+    if not isinstance(date, dt.date):
+        raise InvalidInput.field("date", "repayment.date_invalid", "还款日期无效。")
+    if date > today:
+        raise InvalidInput.field("date", "repayment.date_in_future", f"还款日期 {date} 晚于今天，不能预录。")
+    reference = (reference or "").strip()
+    if len(reference) > 64:
+        raise InvalidInput.field("reference", "repayment.reference_too_long", "银行流水号不超过64个字符。")
+    loan = _lock(loan)
+    probe = Repayment(loan=loan, bank_id=loan.bank_id)
+    if actor is not None and not resolve(actor, Repayment, ADD).covers(probe):
+        raise Forbidden("repayment.forbidden", f"只有该笔贷款的经办银行（或市级管理员）可以{permit}。")
+    if loan.status not in REPAYABLE:
+        raise Conflict(
+            "repayment.loan_not_repaying",
+            f"贷款 {loan.number} 当前状态为“{loan.status}”，不能{refuse}。",
+            details={"status": loan.status},
+        )
+    if loan.bank_id is None:
+        raise Conflict("repayment.no_bank", f"贷款 {loan.number} 未指定经办银行，不能登记还款。")
+    if loan.contract_date and date < loan.contract_date:
+        raise InvalidInput.field(
+            "date", "repayment.date_before_contract", f"还款日期 {date} 早于合同日期 {loan.contract_date}。"
+        )
+    if reference and _live(Repayment.objects.filter(bank_id=loan.bank_id, reference=reference)).exists():
+        raise Conflict(
+            "repayment.duplicate_reference",
+            f"银行流水号“{reference}”已登记过，不能重复登记。",
+            errors={"reference": ["该流水号已登记。"]},
+        )
+    _check_after_last(loan, date)
+    return loan, reference
+
+
+def _open_plan(actor: Any, loan: LoanApplication):
+    """The loan's plan (ensured), its periods, and their state before the change (for an exact reversal)."""
+    plan = schedule_ensure(actor=actor, loan=loan)
+    loan.refresh_from_db()
+    items = _items(plan)
+    return plan, items, {i.pk: item_state(i) for i in items}
 
 
 def _live(qs):
