@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
+from fanxiang.core.tests.browser import Watcher, launched_chromium
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM guard would refuse the
 # fixtures' database access from it.
@@ -21,70 +22,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-# Not network requests: they never leave the browser.
-LOCAL_SCHEMES = ("data:", "blob:", "about:")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = "Chromium not installed: browser smoke test skipped"
-        if os.environ.get("FANXIANG_REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not installed at {CHROMIUM} and FANXIANG_REQUIRE_BROWSER is set")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class Watcher:
-    """Collects console errors, uncaught page errors and foreign requests of one page."""
-
-    def __init__(self, page, origin: str):
-        self.origin = origin.rstrip("/") + "/"
-        self.console_errors: list[str] = []
-        self.page_errors: list[str] = []
-        self.foreign_requests: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
-        page.on("request", self._request)
-
-    def _console(self, msg) -> None:
-        if msg.type == "error":
-            self.console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
-
-    def _request(self, request) -> None:
-        url = request.url
-        if not (url.startswith(self.origin) or url.startswith(LOCAL_SCHEMES)):
-            self.foreign_requests.append(url)
-
-    def problems(self) -> dict[str, list[str]]:
-        found = {
-            "console errors": self.console_errors,
-            "page errors": self.page_errors,
-            "foreign requests": self.foreign_requests,
-        }
-        return {k: list(v) for k, v in found.items() if v}
-
-    def reset(self) -> None:
-        self.console_errors.clear()
-        self.page_errors.clear()
-        self.foreign_requests.clear()
+    with launched_chromium("browser smoke test") as browser:
+        yield browser
 
 
 def _slug(path: str) -> str:
@@ -106,6 +50,15 @@ def _count_mismatch(page) -> str | None:
     return None if ok else f"count line says {count}, table has {rows} rows"
 
 
+def _desktop_page(browser, live_server):
+    """A 1280×860 zh-CN page on the live server and its Watcher (screenshots go to ARTIFACTS)."""
+    base = live_server.url.rstrip("/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    return base, context, page, Watcher(page, base)
+
+
 def _login(page, base: str, username: str) -> None:
     response = page.goto(f"{base}/accounts/login/")
     assert response is not None and response.status == 200
@@ -118,11 +71,7 @@ def _login(page, base: str, username: str) -> None:
 
 @pytest.mark.parametrize("username", ["city_admin", "officer_411625"])
 def test_role_walks_every_nav_page(browser, live_server, demo, username):
-    base = live_server.url.rstrip("/")
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
-    page = context.new_page()
-    watcher = Watcher(page, base)
+    base, context, page, watcher = _desktop_page(browser, live_server)
     try:
         _login(page, base, username)
         page.wait_for_load_state("networkidle")
@@ -214,11 +163,7 @@ def test_registry_pages_and_live_checks(browser, live_server, demo):
         reason="已迁居鹿邑县",
     )
 
-    base = live_server.url.rstrip("/")
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
-    page = context.new_page()
-    watcher = Watcher(page, base)
+    base, context, page, watcher = _desktop_page(browser, live_server)
     try:
         _login(page, base, "officer_411625")
         problems: dict[str, object] = {}

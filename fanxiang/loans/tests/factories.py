@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from fanxiang.entrepreneurs import services as registry
 from fanxiang.entrepreneurs.models import PriorityGroup
 from fanxiang.entrepreneurs.tests.factories import make_id, person_data
 from fanxiang.loans import applications as services
-from fanxiang.loans.models import LoanApplication
+from fanxiang.loans.models import LoanApplication, LoanEvent
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -69,6 +70,23 @@ def ready_draft(actor, person=None, **overrides) -> LoanApplication:
     app = services.application_create(actor=actor, data=draft_data(person, **overrides))
     attach_required(actor, app)
     return app
+
+
+def snapshot(app_id: int) -> tuple:
+    """What a refused action must leave unchanged: review state, amounts, events and transition log."""
+    app = LoanApplication.objects.get(pk=app_id)
+    return (
+        app.status,
+        app.hr_ok,
+        app.guarantee_ok,
+        app.bank_ok,
+        app.approved_amount,
+        app.disbursed_total,
+        app.missing_items,
+        app.rejection_reasons,
+        LoanEvent.objects.filter(application_id=app_id).count(),
+        LogEntry.objects.filter(additional_data__event="transition").count(),
+    )
 
 
 STAGES = [

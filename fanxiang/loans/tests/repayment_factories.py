@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from fanxiang.accounts.models import Organization
+from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.entrepreneurs import services as registry
 from fanxiang.entrepreneurs.tests.factories import make_id, person_data
 from fanxiang.loans.models import LoanApplication
@@ -59,3 +59,12 @@ def loan(
 
 def d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def rcb_officer_user() -> User:
+    """A bank officer of the other demo bank (周口农商银行), for the city 411600."""
+    user = User.objects.create_user(
+        "rcb_officer", password="x", real_name="农商信贷", organization=org("DEMO-BANK-RCB")
+    )
+    RoleAssignment.objects.create(user=user, role="bank_officer", region=Region.objects.get(code="411600"))
+    return user

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from fanxiang.accounts.models import RoleAssignment, User
 from fanxiang.accounts.roles import Role
-from fanxiang.loans.models import LoanApplication, LoanEvent, LoanPolicy
-from fanxiang.loans.tests.factories import JPG, PDF, PNG, draft_data, make_person, org
+from fanxiang.loans.models import LoanApplication, LoanPolicy
+from fanxiang.loans.tests.factories import JPG, PDF, PNG, draft_data, make_person, org, snapshot
 from fanxiang.regions.models import Region, RegionMonthStat
 
 pytestmark = pytest.mark.django_db
@@ -65,22 +65,6 @@ def submitted(client, person, **overrides) -> dict:
 
 def code(response) -> str:
     return response.json()["code"]
-
-
-def snapshot(app_id: int) -> tuple:
-    app = LoanApplication.objects.get(pk=app_id)
-    return (
-        app.status,
-        app.hr_ok,
-        app.guarantee_ok,
-        app.bank_ok,
-        app.approved_amount,
-        app.disbursed_total,
-        app.missing_items,
-        app.rejection_reasons,
-        LoanEvent.objects.filter(application_id=app_id).count(),
-        LogEntry.objects.filter(additional_data__event="transition").count(),
-    )
 
 
 @pytest.fixture

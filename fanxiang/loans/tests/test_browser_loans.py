@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from fanxiang.conftest import DEMO_PASSWORD
+from fanxiang.core.tests.browser import LOCAL_SCHEMES, launched_chromium
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM guard would refuse the fixtures'
 # database access from it.
@@ -23,34 +24,14 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path("/tmp/shots")
-LOCAL_SCHEMES = ("data:", "blob:", "about:")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("FANXIANG_REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not installed at {CHROMIUM} and FANXIANG_REQUIRE_BROWSER is set")
-        pytest.skip("Chromium not installed: browser test skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium("browser test") as browser:
+        yield browser
 
 
 class Session:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
 
+from fanxiang.core.tests.workbooks import xlsx_bytes
 from fanxiang.loans.models import Repayment
 from fanxiang.loans.repayment.imports import import_repayments
 from fanxiang.loans.tests.repayment_factories import loan, person
@@ -17,14 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def xlsx(rows: list[list]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["贷款编号", "还款日期", "还款金额（元）", "银行流水号", "备注", "借款人姓名"])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(["贷款编号", "还款日期", "还款金额（元）", "银行流水号", "备注", "借款人姓名"], rows)
 
 
 @pytest.fixture

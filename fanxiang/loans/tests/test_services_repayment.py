@@ -15,20 +15,10 @@ from fanxiang.credit.models import CreditEntry
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.models import Compensation, LoanEvent, LoanPolicy, ScheduleItem
 from fanxiang.loans.subsidy import services as sub
-from fanxiang.loans.tests.repayment_factories import d, loan, person
+from fanxiang.loans.tests.repayment_factories import d, loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def borrower(demo):
-    return person(demo["officer_411625"])
-
-
-@pytest.fixture
-def bank(demo):
-    return demo["bank_officer"]
 
 
 def items(a_loan) -> list[ScheduleItem]:

@@ -14,20 +14,10 @@ from fanxiang.accounts.models import Organization
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.models import LoanPolicy, RepaymentPlan, ScheduleItem
 from fanxiang.loans.subsidy import services as sub
-from fanxiang.loans.tests.repayment_factories import d, loan, person
+from fanxiang.loans.tests.repayment_factories import d, loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def borrower(demo):
-    return person(demo["officer_411625"])
-
-
-@pytest.fixture
-def bank(demo):
-    return demo["bank_officer"]
 
 
 def penalties(a_loan, as_of: str) -> dict[int, tuple[int, Decimal]]:

@@ -24,16 +24,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.fixture
-def borrower(demo):
-    return person(demo["officer_411625"])
-
-
-@pytest.fixture
-def bank(demo):
-    return demo["bank_officer"]
-
-
 def items(a_loan) -> dict[int, ScheduleItem]:
     return {i.period: i for i in ScheduleItem.objects.filter(loan=a_loan)}
 

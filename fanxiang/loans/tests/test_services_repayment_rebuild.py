@@ -21,20 +21,10 @@ from fanxiang.loans.models import (
     RepaymentPlan,
     ScheduleItem,
 )
-from fanxiang.loans.tests.repayment_factories import d, loan, person
+from fanxiang.loans.tests.repayment_factories import d, loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def borrower(demo):
-    return person(demo["officer_411625"])
-
-
-@pytest.fixture
-def bank(demo):
-    return demo["bank_officer"]
 
 
 def items(a_loan) -> dict[int, ScheduleItem]:

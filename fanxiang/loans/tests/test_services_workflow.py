@@ -19,7 +19,15 @@ from fanxiang.loans import applications as services
 from fanxiang.loans.applications import selectors, workflow
 from fanxiang.loans.choices import AppStatus
 from fanxiang.loans.models import LoanApplication, LoanPolicy
-from fanxiang.loans.tests.factories import advance, attach_required, draft_data, make_person, org, ready_draft
+from fanxiang.loans.tests.factories import (
+    STAGES,
+    advance,
+    attach_required,
+    draft_data,
+    make_person,
+    org,
+    ready_draft,
+)
 from fanxiang.regions.models import Region, RegionMonthStat
 
 pytestmark = pytest.mark.django_db
@@ -46,15 +54,7 @@ def test_the_table_is_consistent():
                 seen.add(key)
     assert set(workflow.WAITING) <= states
     # the sequential happy path is connected
-    chain = [
-        "draft",
-        "submitted",
-        "hr_approved",
-        "guarantee_approved",
-        "bank_approved",
-        "contracted",
-        "disbursed",
-    ]
+    chain = STAGES
     actions = ["submit", "hr_approve", "guarantee_approve", "bank_approve", "sign_contract", "disburse"]
     for (src, dst), action in zip(itertools.pairwise(chain), actions, strict=True):
         step = next(s for s in workflow.steps_for(action) if s.mode != workflow.MERGED and src in s.sources)

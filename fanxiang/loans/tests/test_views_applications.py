@@ -10,15 +10,14 @@ import datetime as dt
 import re
 
 import pytest
-from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from fanxiang.loans import applications as services
 from fanxiang.loans.applications import views
-from fanxiang.loans.models import LoanApplication, LoanEvent
-from fanxiang.loans.tests.factories import PDF, advance, draft_data, make_person, org, ready_draft
+from fanxiang.loans.models import LoanApplication
+from fanxiang.loans.tests.factories import PDF, advance, draft_data, make_person, org, ready_draft, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -45,22 +44,6 @@ def text(response) -> str:
 def field_error(body: str, field: str) -> str:
     match = re.search(rf'data-testid="error-{field}">(.*?)</ul>', body, re.S)
     return match.group(1) if match else ""
-
-
-def snapshot(app_id: int) -> tuple:
-    app = LoanApplication.objects.get(pk=app_id)
-    return (
-        app.status,
-        app.hr_ok,
-        app.guarantee_ok,
-        app.bank_ok,
-        app.approved_amount,
-        app.disbursed_total,
-        app.missing_items,
-        app.rejection_reasons,
-        LoanEvent.objects.filter(application_id=app_id).count(),
-        LogEntry.objects.filter(additional_data__event="transition").count(),
-    )
 
 
 def upload(client, app_id: int, kind: str, content: bytes = PDF, name: str | None = None):

@@ -13,11 +13,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from fanxiang.accounts.models import RoleAssignment, User
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.models import Repayment, ScheduleItem
-from fanxiang.loans.tests.repayment_factories import d, loan, org, person
-from fanxiang.regions.models import Region
+from fanxiang.loans.tests.repayment_factories import d, loan, person, rcb_officer_user
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -26,11 +24,6 @@ HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "payoff-quote"}
 
 def text(response) -> str:
     return response.content.decode()
-
-
-@pytest.fixture
-def bank(demo):
-    return demo["bank_officer"]
 
 
 @pytest.fixture
@@ -45,12 +38,8 @@ def a_loan(demo, bank):
 
 @pytest.fixture
 def rcb_officer(demo):
-    user = User.objects.create_user(
-        "rcb_officer", password="x", real_name="农商信贷", organization=org("DEMO-BANK-RCB")
-    )
-    RoleAssignment.objects.create(user=user, role="bank_officer", region=Region.objects.get(code="411600"))
     client = Client()
-    client.force_login(user)
+    client.force_login(rcb_officer_user())
     return client
 
 

@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from fanxiang.accounts.models import RoleAssignment, User
 from fanxiang.core.models import Holiday
+from fanxiang.core.tests.workbooks import xlsx_bytes
 from fanxiang.loans import repayment as svc
 from fanxiang.loans.models import LoanApplication, LoanPolicy, LprRate, Repayment, SubsidyBatch
-from fanxiang.loans.tests.repayment_factories import d, loan, org, person
+from fanxiang.loans.tests.repayment_factories import d, loan, org, person, rcb_officer_user
 from fanxiang.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,7 @@ def pre_disbursement(borrower, status: str, bank: str = "DEMO-BANK-PSBC", **extr
 @pytest.fixture
 def rcb_officer(demo):
     """A bank officer of the other demo bank (周口农商银行)."""
-    user = User.objects.create_user(
-        "rcb_officer", password="x", real_name="农商信贷", organization=org("DEMO-BANK-RCB")
-    )
-    RoleAssignment.objects.create(user=user, role="bank_officer", region=Region.objects.get(code="411600"))
-    return user
+    return rcb_officer_user()
 
 
 @pytest.fixture
@@ -228,14 +224,7 @@ def test_generate_schedule_of_a_disbursed_loan(demo, web):
 
 
 def xlsx(rows: list[list]) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["贷款编号", "还款日期", "还款金额（元）", "银行流水号", "备注"])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
+    buf = io.BytesIO(xlsx_bytes(["贷款编号", "还款日期", "还款金额（元）", "银行流水号", "备注"], rows))
     buf.name = "还款.xlsx"
     return buf
 

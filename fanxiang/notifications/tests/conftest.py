@@ -1,17 +1,1 @@
-import pytest
-
-from fanxiang.notifications.sms import LocmemBackend
-
-
-@pytest.fixture(autouse=True)
-def _sms_outbox(settings, tmp_path):
-    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    LocmemBackend.reset()
-    yield
-    LocmemBackend.reset()
-
-
-@pytest.fixture
-def outbox():
-    return LocmemBackend.outbox
+from fanxiang.notifications.tests.fixtures import _sms_outbox, outbox  # noqa: F401

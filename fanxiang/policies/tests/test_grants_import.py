@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from fanxiang.core.errors import Forbidden, InvalidInput
+from fanxiang.core.tests.workbooks import xlsx_bytes
 from fanxiang.policies import grants
 from fanxiang.policies.models import BenefitGrant
 from fanxiang.policies.tests.scope_cases import grant_item, grant_person
@@ -23,14 +24,7 @@ HEADERS = ["政策条款代码", "身份证号码", "姓名", "金额（元）",
 
 
 def xlsx(rows: list[list], headers: list[str] = HEADERS) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(headers, rows)
 
 
 @pytest.fixture

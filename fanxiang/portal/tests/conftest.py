@@ -8,20 +8,7 @@ import pytest
 
 from fanxiang.conftest import ApiClient
 from fanxiang.notifications.sms import LocmemBackend
-
-
-@pytest.fixture(autouse=True)
-def _portal_settings(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
-    LocmemBackend.reset()
-    yield
-    LocmemBackend.reset()
-
-
-@pytest.fixture
-def outbox():
-    return LocmemBackend.outbox
+from fanxiang.notifications.tests.fixtures import _sms_outbox, outbox  # noqa: F401
 
 
 def last_code(mobile: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.test_browser_smoke import CHROMIUM, CHROMIUM_ARGS, Watcher
+from fanxiang.core.tests.browser import Watcher, launched_chromium
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -33,18 +33,8 @@ FIRST_PAGE_LIMIT = 300 * 1024
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("FANXIANG_REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not installed at {CHROMIUM} and FANXIANG_REQUIRE_BROWSER is set")
-        pytest.skip("Chromium not installed: portal browser test skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium("portal browser test") as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -16,6 +16,13 @@ def region(code):
     return Region.objects.get(code=code)
 
 
+def set_target(demo, who, code, indicator, value, *, year=2030, breakdown=None):
+    """target_set by the demo user ``who`` for the region ``code``."""
+    return target_set(
+        actor=demo[who], year=year, indicator=indicator, region=region(code), value=value, breakdown=breakdown
+    )
+
+
 def test_seeded_2020_city_targets_match_the_work_plan():
     city = {t.indicator: t.value for t in Target.objects.filter(year=2020, region__code="411600")}
     assert city == {
@@ -56,13 +63,8 @@ def test_city_admin_sets_target_with_breakdown(demo):
 
 def test_breakdown_that_does_not_add_up_is_refused_and_nothing_written(demo):
     with pytest.raises(InvalidInput) as exc:
-        target_set(
-            actor=demo["city_admin"],
-            year=2030,
-            indicator="jobs_created",
-            region=region("411600"),
-            value=1000,
-            breakdown={"411625": 600, "411628": 300},
+        set_target(
+            demo, "city_admin", "411600", "jobs_created", 1000, breakdown={"411625": 600, "411628": 300}
         )
     assert exc.value.code == "target.breakdown_mismatch"
     assert "少 100" in exc.value.message
@@ -74,13 +76,7 @@ def test_changing_one_county_alone_breaks_the_city_breakdown_and_is_refused(demo
     county = Target.objects.get(year=2020, indicator="jobs_created", region__code="411625")
     before = county.value
     with pytest.raises(InvalidInput) as exc:
-        target_set(
-            actor=demo["city_admin"],
-            year=2020,
-            indicator="jobs_created",
-            region=region("411625"),
-            value=before + 1,
-        )
+        set_target(demo, "city_admin", "411625", "jobs_created", before + 1, year=2020)
     assert exc.value.code == "target.breakdown_mismatch"
     county.refresh_from_db()
     assert county.value == before
@@ -88,13 +84,7 @@ def test_changing_one_county_alone_breaks_the_city_breakdown_and_is_refused(demo
 
 def test_changing_city_figure_without_new_breakdown_is_refused(demo):
     with pytest.raises(InvalidInput) as exc:
-        target_set(
-            actor=demo["city_admin"],
-            year=2020,
-            indicator="new_entrepreneurs",
-            region=region("411600"),
-            value=12000,
-        )
+        set_target(demo, "city_admin", "411600", "new_entrepreneurs", 12000, year=2020)
     assert exc.value.code == "target.breakdown_mismatch"
     assert Target.objects.get(year=2020, indicator="new_entrepreneurs", region__code="411600").value == 11200
 
@@ -116,13 +106,7 @@ def test_county_officer_breaks_county_target_down_to_townships(demo):
 
 def test_county_officer_cannot_touch_another_county(demo):
     with pytest.raises(Forbidden) as exc:
-        target_set(
-            actor=demo["officer_411625"],
-            year=2030,
-            indicator="jobs_created",
-            region=region("411628"),
-            value=5,
-        )
+        set_target(demo, "officer_411625", "411628", "jobs_created", 5)
     assert exc.value.code == "scope.region_forbidden"
     assert not Target.objects.filter(year=2030).exists()
 
@@ -130,9 +114,7 @@ def test_county_officer_cannot_touch_another_county(demo):
 def test_read_only_roles_cannot_write(demo):
     for username in ("leader", "bank_officer", "expert"):
         with pytest.raises(Forbidden):
-            target_set(
-                actor=demo[username], year=2030, indicator="jobs_created", region=region("411600"), value=5
-            )
+            set_target(demo, username, "411600", "jobs_created", 5)
 
 
 @pytest.mark.parametrize(
@@ -147,33 +129,18 @@ def test_read_only_roles_cannot_write(demo):
 )
 def test_bad_values_are_refused_with_their_code(demo, indicator, value, code):
     with pytest.raises(InvalidInput) as exc:
-        target_set(
-            actor=demo["city_admin"], year=2030, indicator=indicator, region=region("411600"), value=value
-        )
+        set_target(demo, "city_admin", "411600", indicator, value)
     assert exc.value.code == code
     assert not Target.objects.filter(year=2030).exists()
 
 
 def test_money_target_keeps_two_decimal_places(demo):
-    target = target_set(
-        actor=demo["city_admin"],
-        year=2030,
-        indicator="guaranteed_loans",
-        region=region("411600"),
-        value="1234.5",
-    )
+    target = set_target(demo, "city_admin", "411600", "guaranteed_loans", "1234.5")
     target.refresh_from_db()
     assert target.value == Decimal("1234.50")
 
 
 def test_breakdown_child_must_be_a_direct_child(demo):
     with pytest.raises(InvalidInput) as exc:
-        target_set(
-            actor=demo["city_admin"],
-            year=2030,
-            indicator="jobs_created",
-            region=region("411600"),
-            value=10,
-            breakdown={"411625001": 10},
-        )
+        set_target(demo, "city_admin", "411600", "jobs_created", 10, breakdown={"411625001": 10})
     assert exc.value.code == "target.breakdown_region_invalid"

@@ -1,0 +1,76 @@
+"""Shared by the browser tests (real Chromium through Playwright): where Chromium is, how it is launched,
+and the watcher of a page's console errors, uncaught page errors and requests leaving the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Not network requests: they never leave the browser.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+@contextmanager
+def launched_chromium(what: str) -> Iterator:
+    """A launched Chromium, closed afterwards; ``what`` (the test) is skipped when Chromium is not installed,
+    failed instead when FANXIANG_REQUIRE_BROWSER is set."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("FANXIANG_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not installed at {CHROMIUM} and FANXIANG_REQUIRE_BROWSER is set")
+        pytest.skip(f"Chromium not installed: {what} skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watcher:
+    """Collects console errors, uncaught page errors and foreign requests of one page."""
+
+    def __init__(self, page, origin: str):
+        self.origin = origin.rstrip("/") + "/"
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("request", self._request)
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+
+    def _request(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.origin) or url.startswith(LOCAL_SCHEMES)):
+            self.foreign_requests.append(url)
+
+    def problems(self) -> dict[str, list[str]]:
+        found = {
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "foreign requests": self.foreign_requests,
+        }
+        return {k: list(v) for k, v in found.items() if v}
+
+    def reset(self) -> None:
+        self.console_errors.clear()
+        self.page_errors.clear()
+        self.foreign_requests.clear()
