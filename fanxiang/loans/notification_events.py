@@ -12,6 +12,14 @@ _LOAN_SAMPLE = (
     ("amount", "100,000.00"),
     ("status", "待人社资格审核"),
 )
+_REPAYMENT = ("name", "number", "period", "due_date", "amount_due")
+_REPAYMENT_SAMPLE = (
+    ("name", "张三"),
+    ("number", "DB2020-411625-00001"),
+    ("period", "3"),
+    ("due_date", "2020-09-05"),
+    ("amount_due", "320.83"),
+)
 
 LOAN_EVENTS = (
     EventSpec(
@@ -97,33 +105,21 @@ LOAN_EVENTS = (
     EventSpec(
         "repayment_due",
         "还款到期提醒（7天内）",
-        ("name", "number", "period", "due_date", "amount_due"),
+        _REPAYMENT,
         "还款提醒",
         "{name}，您的创业担保贷款{number}第{period}期将于{due_date}到期，应还{amount_due}元，请提前存足款项。",
         sms=True,
         sms_body="【周口返乡创业】{name}，您的贷款{number}第{period}期将于{due_date}到期，应还{amount_due}元，请按时还款。",
-        sample=(
-            ("name", "张三"),
-            ("number", "DB2020-411625-00001"),
-            ("period", "3"),
-            ("due_date", "2020-09-05"),
-            ("amount_due", "320.83"),
-        ),
+        sample=_REPAYMENT_SAMPLE,
     ),
     EventSpec(
         "repayment_overdue",
         "还款逾期提醒",
-        ("name", "number", "period", "due_date", "amount_due"),
+        _REPAYMENT,
         "还款已逾期",
         "{name}，您的创业担保贷款{number}第{period}期（应还日{due_date}）已逾期，尚欠{amount_due}元。逾期期间不予贴息并将记入诚信台账，请尽快还款。",
         sms=True,
         sms_body="【周口返乡创业】{name}，您的贷款{number}第{period}期已逾期，尚欠{amount_due}元，请尽快还款，逾期将影响贴息和信用记录。",
-        sample=(
-            ("name", "张三"),
-            ("number", "DB2020-411625-00001"),
-            ("period", "3"),
-            ("due_date", "2020-09-05"),
-            ("amount_due", "320.83"),
-        ),
+        sample=_REPAYMENT_SAMPLE,
     ),
 )

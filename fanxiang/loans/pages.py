@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
 from fanxiang.core.errors import DomainError
-from fanxiang.core.views import refuse_http
+from fanxiang.core.views import apply_domain_error, refuse_http
 
 BANK_ROLES = ("bank_officer", "city_admin")
 ADMIN_ROLES = ("city_admin",)
@@ -19,6 +19,19 @@ LINES_PAGE_SIZE = 50
 def _flash(request, exc: DomainError) -> None:
     refuse_http(exc)
     messages.error(request, f"{exc.message}（{exc.code}）")
+
+
+def submit_form(form, call):
+    """``call(form.cleaned_data)`` when the form is valid; None when it is not or the service refuses (the
+    refusal is then on the form, or raised as HTTP when it is not the form's to show)."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except DomainError as exc:
+        refuse_http(exc)
+        apply_domain_error(form, exc)
+        return None
 
 
 def _page(request, queryset, size: int = PAGE_SIZE):

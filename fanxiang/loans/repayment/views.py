@@ -25,7 +25,14 @@ from fanxiang.loans.choices import (
     SubsidyPayment,
 )
 from fanxiang.loans.models import Repayment
-from fanxiang.loans.pages import BANK_ROLES, RoleRequiredMixin, _flash, _page, _query_without_page
+from fanxiang.loans.pages import (
+    BANK_ROLES,
+    RoleRequiredMixin,
+    _flash,
+    _page,
+    _query_without_page,
+    submit_form,
+)
 from fanxiang.loans.repayment import imports as repayment_import
 from fanxiang.loans.repayment import selectors as sel
 from fanxiang.loans.repayment.forms import (
@@ -107,34 +114,35 @@ class LoanScheduleView(LoginRequiredMixin, View):
         return self.render_page(request, self.get_loan(pk), RepaymentForm())
 
 
-class RepaymentCreateView(LoanScheduleView):
+class SchedulePostView(LoanScheduleView):
+    """An action posted from the schedule page; a GET goes back to the page."""
+
     def get(self, request, pk: int):
         return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
 
+
+class RepaymentCreateView(SchedulePostView):
     def post(self, request, pk: int):
         loan = self.get_loan(pk)
         form = RepaymentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                repayment = repayment_svc.repayment_record(
-                    actor=request.user,
-                    loan=loan,
-                    date=data["date"],
-                    amount=data["amount"],
-                    reference=data["reference"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"已登记还款 {repayment.amount:,.2f} 元（本金 {repayment.principal_part:,.2f}，"
-                    f"利息 {repayment.interest_part:,.2f}）。",
-                )
-                return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
+        repayment = submit_form(
+            form,
+            lambda data: repayment_svc.repayment_record(
+                actor=request.user,
+                loan=loan,
+                date=data["date"],
+                amount=data["amount"],
+                reference=data["reference"],
+                note=data["note"],
+            ),
+        )
+        if repayment is not None:
+            messages.success(
+                request,
+                f"已登记还款 {repayment.amount:,.2f} 元（本金 {repayment.principal_part:,.2f}，"
+                f"利息 {repayment.interest_part:,.2f}）。",
+            )
+            return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
         loan.refresh_from_db()
         return self.render_page(request, loan, form, status=422)
 
@@ -182,31 +190,25 @@ class PayoffQuoteView(RecordRightMixin, LoanScheduleView):
         return self.render_page(request, loan, RepaymentForm(), **ctx)
 
 
-class SettlementView(RecordRightMixin, LoanScheduleView):
-    def get(self, request, pk: int):
-        return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
-
+class SettlementView(RecordRightMixin, SchedulePostView):
     def post(self, request, pk: int):
         loan = self.get_loan(pk)
         self.ensure_may_record(request, loan)
         form = SettlementForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                repayment = repayment_svc.repayment_settle_early(
-                    actor=request.user,
-                    loan=loan,
-                    date=data["date"],
-                    amount=data["amount"] or None,
-                    reference=data["reference"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, f"已提前结清，还款 {repayment.amount:,.2f} 元，贷款已结清。")
-                return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
+        repayment = submit_form(
+            form,
+            lambda data: repayment_svc.repayment_settle_early(
+                actor=request.user,
+                loan=loan,
+                date=data["date"],
+                amount=data["amount"] or None,
+                reference=data["reference"],
+                note=data["note"],
+            ),
+        )
+        if repayment is not None:
+            messages.success(request, f"已提前结清，还款 {repayment.amount:,.2f} 元，贷款已结清。")
+            return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
         loan.refresh_from_db()
         day = form.cleaned_data.get("date") if hasattr(form, "cleaned_data") else None
         quote, error = _quote(loan, day) if day else (None, "")
@@ -215,36 +217,30 @@ class SettlementView(RecordRightMixin, LoanScheduleView):
         )
 
 
-class PrepaymentView(RecordRightMixin, LoanScheduleView):
-    def get(self, request, pk: int):
-        return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
-
+class PrepaymentView(RecordRightMixin, SchedulePostView):
     def post(self, request, pk: int):
         loan = self.get_loan(pk)
         self.ensure_may_record(request, loan)
         form = PrepaymentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                repayment = repayment_svc.repayment_prepay(
-                    actor=request.user,
-                    loan=loan,
-                    date=data["date"],
-                    principal=data["principal"],
-                    amount=data["amount"] or None,
-                    reference=data["reference"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"已登记提前还款 {repayment.amount:,.2f} 元（本金 {repayment.principal_part:,.2f}，"
-                    f"利息 {repayment.interest_part:,.2f}），以后各期已按剩余本金重排。",
-                )
-                return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
+        repayment = submit_form(
+            form,
+            lambda data: repayment_svc.repayment_prepay(
+                actor=request.user,
+                loan=loan,
+                date=data["date"],
+                principal=data["principal"],
+                amount=data["amount"] or None,
+                reference=data["reference"],
+                note=data["note"],
+            ),
+        )
+        if repayment is not None:
+            messages.success(
+                request,
+                f"已登记提前还款 {repayment.amount:,.2f} 元（本金 {repayment.principal_part:,.2f}，"
+                f"利息 {repayment.interest_part:,.2f}），以后各期已按剩余本金重排。",
+            )
+            return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
         loan.refresh_from_db()
         return self.render_page(request, loan, RepaymentForm(), status=422, prepay_form=form)
 
@@ -281,10 +277,7 @@ class RepaymentReverseView(LoanScheduleView):
         )
 
 
-class ScheduleGenerateView(LoanScheduleView):
-    def get(self, request, pk: int):
-        return HttpResponseRedirect(reverse("loans:schedule", args=[pk]))
-
+class ScheduleGenerateView(SchedulePostView):
     def post(self, request, pk: int):
         loan = self.get_loan(pk)
         try:

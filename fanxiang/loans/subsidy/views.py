@@ -20,7 +20,7 @@ from fanxiang.loans.choices import (
     SubsidyPayee,
 )
 from fanxiang.loans.models import SubsidyBatch
-from fanxiang.loans.pages import LINES_PAGE_SIZE, _flash, _page, _query_without_page
+from fanxiang.loans.pages import LINES_PAGE_SIZE, _flash, _page, _query_without_page, submit_form
 from fanxiang.loans.subsidy import selectors as sel
 from fanxiang.loans.subsidy import services as subsidy
 from fanxiang.loans.subsidy.forms import BatchCreateForm, BatchReturnForm
@@ -100,25 +100,22 @@ class BatchCreateView(BatchListView):
         form = self.create_form(request.POST)
         if form is None:
             raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                batch = subsidy.batch_create(
-                    actor=request.user,
-                    bank=data["bank"],
-                    year=data["year"],
-                    quarter=data["quarter"],
-                    region=data["region"],
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"已生成贴息申报批次 {batch.number}：{batch.line_count} 笔明细，贴息合计 {batch.subsidy_total:,.2f} 元。",
-                )
-                return HttpResponseRedirect(reverse("loans:batch_detail", args=[batch.pk]))
+        batch = submit_form(
+            form,
+            lambda data: subsidy.batch_create(
+                actor=request.user,
+                bank=data["bank"],
+                year=data["year"],
+                quarter=data["quarter"],
+                region=data["region"],
+            ),
+        )
+        if batch is not None:
+            messages.success(
+                request,
+                f"已生成贴息申报批次 {batch.number}：{batch.line_count} 笔明细，贴息合计 {batch.subsidy_total:,.2f} 元。",
+            )
+            return HttpResponseRedirect(reverse("loans:batch_detail", args=[batch.pk]))
         return self.render_page(request, form, status=422)
 
 
