@@ -89,6 +89,19 @@ class ScopedForm(ScopedFormMixin, forms.Form):
     pass
 
 
+class CodeListField(forms.Field):
+    """A list of codes passed to the service as they came (the service refuses unknown ones by code)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value]
+
+
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
     """The one way a service's refusal goes onto a form: each field error under its field with its code
     (every one at once; ``details["items"]`` when the service listed them item by item), errors on fields

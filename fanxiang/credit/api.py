@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
+from fanxiang.core.resolvers import region_code, region_name
 from fanxiang.core.schema import choice
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.credit import selectors, services
@@ -222,13 +223,8 @@ class RecommenderOut(Schema):
     def resolve_kind_label(obj):
         return str(obj.get_kind_display())
 
-    @staticmethod
-    def resolve_region(obj):
-        return obj.region.code
-
-    @staticmethod
-    def resolve_region_name(obj):
-        return obj.region.name
+    resolve_region = staticmethod(region_code)
+    resolve_region_name = staticmethod(region_name)
 
     @staticmethod
     def resolve_valid_today(obj):

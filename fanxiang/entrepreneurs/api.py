@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import NotFound
+from fanxiang.core.resolvers import region_code, region_full_name
 from fanxiang.core.schema import choice
 from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
@@ -76,13 +77,8 @@ class EntrepreneurOut(Schema):
             else {"code": obj.birthplace_code, "name": obj.birthplace_name}
         )
 
-    @staticmethod
-    def resolve_region(obj):
-        return obj.region.code
-
-    @staticmethod
-    def resolve_region_name(obj):
-        return obj.region.full_name
+    resolve_region = staticmethod(region_code)
+    resolve_region_name = staticmethod(region_full_name)
 
     @staticmethod
     def resolve_hukou_region(obj):
@@ -134,24 +130,6 @@ def entrepreneur_list(request, filters: Query[EntrepreneurFilterIn]):
     return filtered_entrepreneurs(request.user, filters.dict())
 
 
-class EntrepreneurIn(InputSchema):
-    name: str
-    id_number: str
-    region: str
-    category: choice(Category)
-    mobile: str | None = None
-    hukou_region: str | None = None
-    return_date: str | None = None
-    started_on: str | None = None
-    worked_province: str | None = None
-    worked_city: str | None = None
-    worked_months: int | None = None
-    education: choice(Education, blank=True) | None = None
-    skills: str | None = None
-    priority_groups: list[str] = []
-    notes: str | None = None
-
-
 class EntrepreneurPatch(InputSchema):
     name: str | None = None
     id_number: str | None = None
@@ -168,6 +146,15 @@ class EntrepreneurPatch(InputSchema):
     skills: str | None = None
     priority_groups: list[str] | None = None
     notes: str | None = None
+
+
+class EntrepreneurIn(EntrepreneurPatch):
+    # The fields of a patch; these are required (or default to empty) when a person is registered.
+    name: str
+    id_number: str
+    region: str
+    category: choice(Category)
+    priority_groups: list[str] = []
 
 
 @router.post("/", response={201: EntrepreneurOut, **ERRORS}, summary="登记返乡创业人员")
@@ -392,13 +379,8 @@ class BusinessOut(Schema):
     def resolve_tags(obj):
         return sorted(t.code for t in obj.tags.all())
 
-    @staticmethod
-    def resolve_region(obj):
-        return obj.region.code
-
-    @staticmethod
-    def resolve_region_name(obj):
-        return obj.region.full_name
+    resolve_region = staticmethod(region_code)
+    resolve_region_name = staticmethod(region_full_name)
 
     @staticmethod
     def resolve_founders(obj):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from fanxiang.core.errors import DomainError
 from fanxiang.core.scope import ADD, CHANGE
 from fanxiang.core.validators import check_credit_code
-from fanxiang.core.views import ScopedForm
+from fanxiang.core.views import CodeListField, ScopedForm, apply_domain_error
 from fanxiang.entrepreneurs import selectors
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
@@ -25,39 +25,15 @@ REGION_OUT_OF_SCOPE = "所选区划不存在或不在您负责的范围内。（
 
 
 def add_service_error(form: forms.BaseForm, exc: DomainError) -> None:
-    """Show a service's refusal on the form: each field error under its field with its own code (the
-    validation reports all of them at once), and the overall message with the code above the form."""
-    items = (exc.details or {}).get("items") or []
-    if items:
-        for item in items:
-            field = item["field"] if item["field"] in form.fields else None
-            form.add_error(field, f"{item['message']}（{item['code']}）")
-        if len(items) > 1:
-            form.add_error(None, f"有{len(items)}处输入有误，请按各项提示修改后再保存。")
+    """Show a service's refusal on the form (core's ``apply_domain_error``), and where the refusal is a
+    duplicate ID number, the link to the existing record inside the user's scope, else to a transfer."""
+    apply_domain_error(form, exc)
+    if (exc.details or {}).get("items"):
         return
-    for field, messages in (exc.errors or {}).items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, f"{message}（{exc.code}）")
-    form.add_error(None, f"{exc.message}（{exc.code}）")
-    # a duplicate ID number links to the existing record inside the user's scope, else to a transfer
     if exc.details.get("url"):
         form.conflict_url = exc.details["url"]
     elif exc.code == "entrepreneur.duplicate_id_number":
         form.transfer_url = reverse("entrepreneurs:transfers")
-
-
-class CodeListField(forms.Field):
-    """A list of codes passed to the service as they came (the service refuses unknown ones by code)."""
-
-    widget = forms.CheckboxSelectMultiple
-
-    def to_python(self, value: Any) -> list[str]:
-        if not value:
-            return []
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value]
 
 
 def region_label(region: Region) -> str:

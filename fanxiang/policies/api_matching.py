@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from fanxiang.core.api import ErrorOut, IsoDate, PageNumberPagination
 from fanxiang.core.errors import InvalidInput
+from fanxiang.core.resolvers import region_code, region_name
 from fanxiang.core.scope import EXPORT
 from fanxiang.policies import exports, selectors
 from fanxiang.policies.matching import result_as_dict
@@ -184,13 +185,8 @@ class PolicyPersonOut(Schema):
     region: str
     region_name: str
 
-    @staticmethod
-    def resolve_region(obj):
-        return obj.region.code
-
-    @staticmethod
-    def resolve_region_name(obj):
-        return obj.region.name
+    resolve_region = staticmethod(region_code)
+    resolve_region_name = staticmethod(region_name)
 
 
 @router.get(
