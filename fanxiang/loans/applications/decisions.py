@@ -34,28 +34,25 @@ from fanxiang.regions.rollups import rollup_add_many
 # --------------------------------------------------------------------------- review
 
 
-def application_hr_approve(
-    *,
-    actor: Any,
-    application: LoanApplication | int,
-    note: str = "",
-    today: dt.date | None = None,
-    request: Any = None,
-) -> LoanApplication:
-    return _call("hr_approve", actor=actor, application=application, note=note, today=today, request=request)
+def _plain_step(action: str):
+    """A workflow step that takes nothing but a note (its rules live in the workflow's transitions)."""
+
+    def step(
+        *,
+        actor: Any,
+        application: LoanApplication | int,
+        note: str = "",
+        today: dt.date | None = None,
+        request: Any = None,
+    ) -> LoanApplication:
+        return _call(action, actor=actor, application=application, note=note, today=today, request=request)
+
+    step.__name__ = step.__qualname__ = f"application_{action}"
+    return step
 
 
-def application_guarantee_approve(
-    *,
-    actor: Any,
-    application: LoanApplication | int,
-    note: str = "",
-    today: dt.date | None = None,
-    request: Any = None,
-) -> LoanApplication:
-    return _call(
-        "guarantee_approve", actor=actor, application=application, note=note, today=today, request=request
-    )
+application_hr_approve = _plain_step("hr_approve")
+application_guarantee_approve = _plain_step("guarantee_approve")
 
 
 def lpr_on(day: dt.date) -> LprRate | None:
@@ -297,19 +294,21 @@ def application_return(
     request: Any = None,
 ) -> LoanApplication:
     """补正: back to the applicant with every missing item listed at once (一次性告知)."""
-
-    def effect(ctx: Context) -> None:
-        items = _items(
-            missing_items,
-            "missing_items",
-            "loan.missing_items_required",
-            "退回补正须一次性列明所有需补正的事项。",
-        )
-        ctx.application.missing_items = items
-        ctx.data.update(missing_items=items)
-
-    return _call(
-        "return", actor=actor, application=application, note=note, today=today, effect=effect, request=request
+    items = (
+        missing_items,
+        "missing_items",
+        "loan.missing_items_required",
+        "退回补正须一次性列明所有需补正的事项。",
+    )
+    return _listed_step(
+        "return",
+        items,
+        "missing_items",
+        actor=actor,
+        application=application,
+        note=note,
+        today=today,
+        request=request,
     )
 
 
@@ -322,25 +321,33 @@ def application_reject(
     today: dt.date | None = None,
     request: Any = None,
 ) -> LoanApplication:
-    def effect(ctx: Context) -> None:
-        items = _items(reasons, "reasons", "loan.reasons_required", "不予通过须写明理由。")
-        ctx.application.rejection_reasons = items
-        ctx.data.update(reasons=items)
-
-    return _call(
-        "reject", actor=actor, application=application, note=note, today=today, effect=effect, request=request
+    items = (reasons, "reasons", "loan.reasons_required", "不予通过须写明理由。")
+    return _listed_step(
+        "reject",
+        items,
+        "rejection_reasons",
+        actor=actor,
+        application=application,
+        note=note,
+        today=today,
+        request=request,
     )
 
 
-def application_withdraw(
-    *,
-    actor: Any,
-    application: LoanApplication | int,
-    note: str = "",
-    today: dt.date | None = None,
-    request: Any = None,
-) -> LoanApplication:
-    return _call("withdraw", actor=actor, application=application, note=note, today=today, request=request)
+def _listed_step(action: str, items: tuple, attr: str, **call: Any) -> LoanApplication:
+    """A step that stores a list the caller must give (``items``: values, field, code, message for
+    :func:`_items`) on the application's ``attr`` and in the event data under the field's name."""
+    values, field, code, message = items
+
+    def effect(ctx: Context) -> None:
+        cleaned = _items(values, field, code, message)
+        setattr(ctx.application, attr, cleaned)
+        ctx.data.update({field: cleaned})
+
+    return _call(action, effect=effect, **call)
+
+
+application_withdraw = _plain_step("withdraw")
 
 
 @transaction.atomic

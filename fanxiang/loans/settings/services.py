@@ -220,10 +220,14 @@ def _clean_policy(data: dict[str, Any]) -> tuple[dict[str, Any], ErrorCollector]
         else:
             clean[name] = amount.quantize(Decimal("0.01"))
 
-    for name in RATIO_FIELDS:
+    for name in (*RATIO_FIELDS, *OPTIONAL_RATIO_FIELDS):
+        optional = name in OPTIONAL_RATIO_FIELDS
         value = data.get(name)
         if _blank(value):
-            errors.add(name, "policy.required", "请填写比例（0到1之间的小数，如 0.15）。")
+            if optional:
+                clean[name] = None
+            else:
+                errors.add(name, "policy.required", "请填写比例（0到1之间的小数，如 0.15）。")
             continue
         try:
             ratio = _decimal(value)
@@ -231,24 +235,12 @@ def _clean_policy(data: dict[str, Any]) -> tuple[dict[str, Any], ErrorCollector]
             errors.add(name, "policy.ratio_invalid", f"“{value}”不是有效的比例。")
             continue
         if not 0 <= ratio <= 1 or ratio != ratio.quantize(Decimal("0.0001")):
-            errors.add(name, "policy.ratio_invalid", "比例应在0到1之间（如 0.15 表示15%），最多4位小数。")
-        else:
-            clean[name] = ratio
-
-    for name in OPTIONAL_RATIO_FIELDS:
-        value = data.get(name)
-        if _blank(value):
-            clean[name] = None
-            continue
-        try:
-            ratio = _decimal(value)
-        except (InvalidOperation, ValueError):
-            errors.add(name, "policy.ratio_invalid", f"“{value}”不是有效的比例。")
-            continue
-        if not 0 <= ratio <= 1 or ratio != ratio.quantize(Decimal("0.0001")):
-            errors.add(
-                name, "policy.ratio_invalid", "比例应在0到1之间（如 0.50），最多4位小数；不适用请留空。"
+            message = (
+                "比例应在0到1之间（如 0.50），最多4位小数；不适用请留空。"
+                if optional
+                else "比例应在0到1之间（如 0.15 表示15%），最多4位小数。"
             )
+            errors.add(name, "policy.ratio_invalid", message)
         else:
             clean[name] = ratio
 
