@@ -1,5 +1,7 @@
 """Benchmark bootstrap: a throwaway database (SQLite in a temp dir unless BENCH_DATABASE_URL is set)."""
 
+import datetime as dt
+import hashlib
 import os
 import sys
 import tempfile
@@ -32,3 +34,43 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     p50 = ordered[len(ordered) // 2]
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
     return p50, p95
+
+
+def token_client(username: str):
+    """A test client and the bearer-token header of a demo user, as an API client would send it."""
+    from django.test import Client
+
+    client = Client()
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "Demo@2020fx"},
+        content_type="application/json",
+    )
+    return client, {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
+
+
+def bench_entrepreneur(
+    i: int,
+    region,
+    *,
+    key: str,
+    name: str = "申请人",
+    initials: str = "sqr",
+    counted_on: dt.date = dt.date(2020, 6, 1),
+):
+    """The ``i``-th unsaved applicant of a benchmark (``key`` makes the ID-number hash unique to it)."""
+    from fanxiang.entrepreneurs.models import Entrepreneur
+
+    return Entrepreneur(
+        name=f"{name}{i}",
+        name_initials=initials,
+        id_number_enc="-",
+        id_number_hash=hashlib.sha256(f"{key}-{i}".encode()).hexdigest(),
+        id_number_masked="4116**********0000",
+        sex="M" if i % 3 else "F",
+        birth_date=dt.date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
+        birthplace_code="411625",
+        region=region,
+        category="returning_migrant_worker",
+        counted_on=counted_on,
+    )

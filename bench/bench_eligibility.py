@@ -22,7 +22,6 @@ Run: ``.venv/bin/python bench/bench_eligibility.py``
 """
 
 import datetime as dt
-import hashlib
 import os
 import random
 import subprocess
@@ -44,6 +43,7 @@ STATUSES = [
 
 
 def populate() -> None:
+    from _setup import bench_entrepreneur
     from django.db import connection
 
     from fanxiang.accounts.models import Organization
@@ -55,22 +55,7 @@ def populate() -> None:
     rng = random.Random(20200416)
     townships = list(Region.objects.filter(level="township", code__startswith="411625"))
     Entrepreneur.objects.bulk_create(
-        [
-            Entrepreneur(
-                name=f"申请人{i}",
-                name_initials="sqr",
-                id_number_enc="-",
-                id_number_hash=hashlib.sha256(f"bench-elig-{i}".encode()).hexdigest(),
-                id_number_masked="4116**********0000",
-                sex="M" if i % 3 else "F",
-                birth_date=dt.date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
-                birthplace_code="411625",
-                region=rng.choice(townships),
-                category="returning_migrant_worker",
-                counted_on=dt.date(2020, 6, 1),
-            )
-            for i in range(N_PEOPLE)
-        ],
+        [bench_entrepreneur(i, rng.choice(townships), key="bench-elig") for i in range(N_PEOPLE)],
         batch_size=5000,
     )
     people = list(Entrepreneur.objects.only("id", "region_id").order_by("id"))
@@ -105,18 +90,6 @@ def populate() -> None:
             cursor.execute("ANALYZE")
 
 
-def token_client(username: str):
-    from django.test import Client
-
-    client = Client()
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "Demo@2020fx"},
-        content_type="application/json",
-    )
-    return client, {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
-
-
 def timed(fn, rounds: int = ROUNDS) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds (this process's CPU: on a busy machine it leaves out the time spent
     waiting for a core; with PostgreSQL it also leaves out the server's work) per call."""
@@ -132,7 +105,7 @@ def timed(fn, rounds: int = ROUNDS) -> tuple[list[float], list[float]]:
 
 
 def measure() -> None:
-    from _setup import percentiles, setup
+    from _setup import percentiles, setup, token_client
 
     setup()
     from django.conf import settings

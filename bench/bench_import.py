@@ -23,7 +23,6 @@ BENCH_DATABASE_URL (default: SQLite in a temp dir).
 """
 
 import datetime as dt
-import io
 import os
 import random
 import resource
@@ -93,16 +92,9 @@ def make_rows(n: int, townships: list[str], seed: int = 2020) -> list[list]:
 
 
 def write_xlsx(headers: list[str], rows: list[list]) -> bytes:
-    from openpyxl import Workbook
+    from fanxiang.core.tests.workbooks import xlsx_bytes
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("人员信息")
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(headers, rows, sheet="人员信息", write_only=True)
 
 
 def peak_rss_mb() -> float:

@@ -14,12 +14,11 @@ Run: ``.venv/bin/python bench/bench_loans_queue.py`` (SQLite in a temp dir; BENC
 """
 
 import datetime as dt
-import hashlib
 import random
 import time
 from decimal import Decimal
 
-from _setup import percentiles, setup
+from _setup import bench_entrepreneur, percentiles, setup, token_client
 
 N_APPLICATIONS = 50_000
 N_PEOPLE = 25_000
@@ -42,22 +41,7 @@ def populate() -> None:
     groups = list(PriorityGroup.objects.all())
     people = []
     for i in range(N_PEOPLE):
-        digest = hashlib.sha256(f"bench-{i}".encode()).hexdigest()
-        people.append(
-            Entrepreneur(
-                name=f"申请人{i}",
-                name_initials="sqr",
-                id_number_enc="-",
-                id_number_hash=digest,
-                id_number_masked="4116**********0000",
-                sex="M" if i % 3 else "F",
-                birth_date=dt.date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
-                birthplace_code="411625",
-                region=rng.choice(townships),
-                category="returning_migrant_worker",
-                counted_on=dt.date(2020, 6, 1),
-            )
-        )
+        people.append(bench_entrepreneur(i, rng.choice(townships), key="bench"))
     Entrepreneur.objects.bulk_create(people, batch_size=5000)
     people = list(Entrepreneur.objects.only("id", "region_id"))
     through = Entrepreneur.priority_groups.through
@@ -102,18 +86,6 @@ def populate() -> None:
     if connection.vendor == "postgresql":  # planner statistics, as autovacuum keeps them in production
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-
-
-def token_client(username: str):
-    from django.test import Client
-
-    client = Client()
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "Demo@2020fx"},
-        content_type="application/json",
-    )
-    return client, {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def timed(fn, rounds: int = ROUNDS) -> list[float]:

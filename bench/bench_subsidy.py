@@ -21,12 +21,11 @@ Run: ``.venv/bin/python bench/bench_subsidy.py`` (SQLite in a temp dir; BENCH_DA
 """
 
 import datetime as dt
-import hashlib
 import random
 import time
 from decimal import Decimal
 
-from _setup import setup
+from _setup import bench_entrepreneur, setup
 
 N_LOANS = 50_000
 N_OTHER_BANK = 5_000
@@ -57,17 +56,12 @@ def populate(rng: random.Random) -> dict:
     townships = list(Region.objects.filter(level="township"))
     total = N_LOANS + N_OTHER_BANK
     people = [
-        Entrepreneur(
-            name=f"借款人{i}",
-            name_initials="jkr",
-            id_number_enc="-",
-            id_number_hash=hashlib.sha256(f"subsidy-bench-{i}".encode()).hexdigest(),
-            id_number_masked="4116**********0000",
-            sex="M" if i % 3 else "F",
-            birth_date=dt.date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
-            birthplace_code="411625",
-            region=rng.choice(townships),
-            category="returning_migrant_worker",
+        bench_entrepreneur(
+            i,
+            rng.choice(townships),
+            key="subsidy-bench",
+            name="借款人",
+            initials="jkr",
             counted_on=dt.date(2021, 6, 1),
         )
         for i in range(total)
