@@ -128,27 +128,7 @@ def schedule_generate(*, actor: Any, loan: LoanApplication, replace: bool = Fals
         penalty_multiplier=terms.penalty_multiplier,
         created_by=_user(actor),
     )
-    ScheduleItem.objects.bulk_create(
-        [
-            ScheduleItem(
-                plan=plan,
-                loan=loan,
-                period=p.period,
-                loan_year=p.loan_year,
-                start_date=p.start_date,
-                due_date=p.due_date,
-                opening_principal=p.opening_principal,
-                principal_due=p.principal_due,
-                interest_due=p.interest_due,
-                borrower_interest=p.borrower_interest,
-                subsidy=p.subsidy,
-                interest_charge=sub.interest_charge(
-                    terms.subsidy_payment, p.borrower_interest, p.interest_due
-                ),
-            )
-            for p in periods
-        ]
-    )
+    ScheduleItem.objects.bulk_create([schedule_item(p, terms, plan=plan, loan=loan) for p in periods])
     loan.principal_outstanding = terms.principal
     if loan.status == "disbursed":
         _transition(
@@ -453,6 +433,23 @@ def _open_plan(actor: Any, loan: LoanApplication):
     loan.refresh_from_db()
     items = _items(plan)
     return plan, items, {i.pk: item_state(i) for i in items}
+
+
+def schedule_item(p: Any, terms: Any, **extra: Any) -> ScheduleItem:
+    """An unsaved schedule item from a computed period ``p`` under ``terms`` (``extra``: plan, loan)."""
+    return ScheduleItem(
+        **extra,
+        period=p.period,
+        loan_year=p.loan_year,
+        start_date=p.start_date,
+        due_date=p.due_date,
+        opening_principal=p.opening_principal,
+        principal_due=p.principal_due,
+        interest_due=p.interest_due,
+        borrower_interest=p.borrower_interest,
+        subsidy=p.subsidy,
+        interest_charge=sub.interest_charge(terms.subsidy_payment, p.borrower_interest, p.interest_due),
+    )
 
 
 def _live(qs):

@@ -11,7 +11,7 @@ from fanxiang.loans.models import (
     ScheduleItem,
     SubsidyLine,
 )
-from fanxiang.loans.repayment.ledger import _items
+from fanxiang.loans.repayment.ledger import _items, schedule_item
 from fanxiang.loans.subsidy import services as sub
 
 # --------------------------------------------------------------------------- reads
@@ -23,22 +23,7 @@ def schedule_rows(loan: LoanApplication) -> tuple[RepaymentPlan | None, list[Any
     if plan is not None:
         return plan, _items(plan)
     terms, _policy = sub.terms_for(loan)
-    return None, [
-        ScheduleItem(
-            loan=loan,
-            period=p.period,
-            loan_year=p.loan_year,
-            start_date=p.start_date,
-            due_date=p.due_date,
-            opening_principal=p.opening_principal,
-            principal_due=p.principal_due,
-            interest_due=p.interest_due,
-            borrower_interest=p.borrower_interest,
-            subsidy=p.subsidy,
-            interest_charge=sub.interest_charge(terms.subsidy_payment, p.borrower_interest, p.interest_due),
-        )
-        for p in sub.build_schedule(terms)
-    ]
+    return None, [schedule_item(p, terms, loan=loan) for p in sub.build_schedule(terms)]
 
 
 def plan_summary(loan: LoanApplication, plan: RepaymentPlan | None) -> dict[str, Any]:

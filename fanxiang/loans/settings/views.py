@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.views import View
 
 from fanxiang.core.errors import DomainError
-from fanxiang.core.views import apply_domain_error, refuse_http
 from fanxiang.loans.choices import (
     BorrowerCategory,
 )
 from fanxiang.loans.models import LoanPolicy, LprRate
-from fanxiang.loans.pages import ADMIN_ROLES, RoleRequiredMixin, _flash
+from fanxiang.loans.pages import ADMIN_ROLES, RoleRequiredMixin, _flash, submit_form
 from fanxiang.loans.settings import selectors as sel
 from fanxiang.loans.settings import services as policy_services
 from fanxiang.loans.settings.forms import HolidayForm, LprForm, PolicyForm
@@ -120,17 +119,13 @@ class PolicyCreateView(SettingsMixin, View):
     def post(self, request):
         source = self.source_policy(request)
         form = PolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                policy = policy_services.policy_version_create(actor=request.user, data=form.service_data())
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(
-                    request, f"已新建政策版本“{policy.name}”，自 {policy.effective_from} 起生效。"
-                )
-                return HttpResponseRedirect(reverse("loans:settings_policy", args=[policy.pk]))
+        policy = submit_form(
+            form,
+            lambda _data: policy_services.policy_version_create(actor=request.user, data=form.service_data()),
+        )
+        if policy is not None:
+            messages.success(request, f"已新建政策版本“{policy.name}”，自 {policy.effective_from} 起生效。")
+            return HttpResponseRedirect(reverse("loans:settings_policy", args=[policy.pk]))
         return self.render_form(request, form, source, status=422)
 
 
@@ -147,23 +142,19 @@ class LprView(SettingsMixin, View):
 
     def post(self, request):
         form = LprForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                rate = policy_services.lpr_rate_create(
-                    actor=request.user,
-                    effective_date=data["effective_date"],
-                    one_year=data["one_year"],
-                    five_year=data["five_year"],
-                    confirmed=data["confirmed"],
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, f"已添加 {rate.effective_date} 的 LPR：1年期 {rate.one_year}%。")
-                return HttpResponseRedirect(reverse("loans:settings_lpr"))
+        rate = submit_form(
+            form, lambda data: policy_services.lpr_rate_create(actor=request.user, **_lpr_fields(data))
+        )
+        if rate is not None:
+            messages.success(request, f"已添加 {rate.effective_date} 的 LPR：1年期 {rate.one_year}%。")
+            return HttpResponseRedirect(reverse("loans:settings_lpr"))
         return self.render_page(request, form, status=422)
+
+
+def _lpr_fields(data: dict, with_date: bool = True) -> dict:
+    """The LPR form's fields as the services take them (the date only when adding)."""
+    fields = {"one_year": data["one_year"], "five_year": data["five_year"], "confirmed": data["confirmed"]}
+    return {"effective_date": data["effective_date"], **fields} if with_date else fields
 
 
 class LprEditView(SettingsMixin, View):
@@ -190,22 +181,15 @@ class LprEditView(SettingsMixin, View):
     def post(self, request, pk: int):
         rate = self.get_rate(pk)
         form = LprForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                policy_services.lpr_rate_update(
-                    actor=request.user,
-                    rate=rate,
-                    one_year=data["one_year"],
-                    five_year=data["five_year"],
-                    confirmed=data["confirmed"],
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, f"已保存 {rate.effective_date} 的 LPR。")
-                return HttpResponseRedirect(reverse("loans:settings_lpr"))
+        saved = submit_form(
+            form,
+            lambda data: policy_services.lpr_rate_update(
+                actor=request.user, rate=rate, **_lpr_fields(data, False)
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"已保存 {rate.effective_date} 的 LPR。")
+            return HttpResponseRedirect(reverse("loans:settings_lpr"))
         return self.render_form(request, rate, form, status=422)
 
 
@@ -236,19 +220,16 @@ class HolidayView(SettingsMixin, View):
     def post(self, request):
         form = HolidayForm(request.POST)
         year = self.year(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                holiday = policy_services.holiday_add(
-                    actor=request.user, date=data["date"], is_workday=data["is_workday"], name=data["name"]
-                )
-            except DomainError as exc:
-                refuse_http(exc)
-                apply_domain_error(form, exc)
-            else:
-                kind = "调休上班日" if holiday.is_workday else "假日"
-                messages.success(request, f"已添加{kind} {holiday.date}（{holiday.name}）。")
-                return HttpResponseRedirect(f"{reverse('loans:settings_holidays')}?year={holiday.date.year}")
+        holiday = submit_form(
+            form,
+            lambda data: policy_services.holiday_add(
+                actor=request.user, date=data["date"], is_workday=data["is_workday"], name=data["name"]
+            ),
+        )
+        if holiday is not None:
+            kind = "调休上班日" if holiday.is_workday else "假日"
+            messages.success(request, f"已添加{kind} {holiday.date}（{holiday.name}）。")
+            return HttpResponseRedirect(f"{reverse('loans:settings_holidays')}?year={holiday.date.year}")
         return self.render_page(request, form, year, status=422)
 
 
