@@ -13,8 +13,9 @@ from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPaginati
 from fanxiang.core.errors import InvalidInput, NotFound
 from fanxiang.core.excel import xlsx_response
 from fanxiang.core.scope import EXPORT, get_for_user
-from fanxiang.loans.models import SubsidyBatch, SubsidyLine
+from fanxiang.loans.models import SubsidyBatch
 from fanxiang.loans.repayment.api import ERRORS, XLSX_RESPONSE, LoanRefOut
+from fanxiang.loans.subsidy import selectors
 from fanxiang.loans.subsidy import services as subsidy
 
 # operation ids as published before the module moved (core.api.FanxiangAPI.get_operation_id)
@@ -180,7 +181,7 @@ def batch_detail(request, batch_id: int):
 @paginate(PageNumberPagination)
 def batch_lines(request, batch_id: int):
     batch = _batch(request, batch_id)
-    return SubsidyLine.objects.filter(batch=batch).select_related("loan").order_by("loan__number", "period")
+    return selectors.batch_lines(batch)
 
 
 @router.get(
