@@ -168,16 +168,25 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiToken(models.Model):
-    """A bearer token for the API. Only its hash is stored."""
+class BearerToken(models.Model):
+    """What every bearer token stores: the hash of its key (never the key) and when it was made, expires,
+    was revoked and was last used. ``ApiToken`` and the portal's token each add whom it belongs to."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     created_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ApiToken(BearerToken):
+    """A bearer token for the API. Only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -32,6 +32,15 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# ``openapi_extra`` of an API operation that answers with a workbook.
+XLSX_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "Excel 文件（.xlsx）",
+            "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 _SURROGATES_RE = re.compile("[\ud800-\udfff]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -10,21 +10,13 @@ from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from fanxiang.core.api import ErrorOut
-from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from fanxiang.core.excel import XLSX_RESPONSE, xlsx_response
 from fanxiang.core.scope import EXPORT
 from fanxiang.entrepreneurs import exports, imports, tasks
 from fanxiang.entrepreneurs.api import EntrepreneurFilterIn, filtered_entrepreneurs
 
 router = Router(tags=["返乡创业人员"])
 
-XLSX_RESPONSE = {
-    "responses": {
-        "200": {
-            "description": "Excel 文件（.xlsx）",
-            "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
 FILE_ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

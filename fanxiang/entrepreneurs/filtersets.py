@@ -23,6 +23,13 @@ def _subtree(qs, field, code):
     return qs.filter(**{f"{field}__tree_path__startswith": region.tree_path})
 
 
+def _ordering(**labels: str) -> django_filters.OrderingFilter:
+    """Sorting by the given fields (each under its own name), labelled in the order given."""
+    return django_filters.OrderingFilter(
+        label="排序", fields=tuple((name, name) for name in labels), field_labels=labels
+    )
+
+
 class EntrepreneurFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="姓名/拼音首字母/身份证号/手机号", method="filter_q")
     region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
@@ -43,21 +50,7 @@ class EntrepreneurFilter(django_filters.FilterSet):
     started_from = django_filters.DateFilter(label="创业时间起", field_name="started_on", lookup_expr="gte")
     started_to = django_filters.DateFilter(label="创业时间止", field_name="started_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(label="状态", choices=RecordStatus.choices)
-    ordering = django_filters.OrderingFilter(
-        label="排序",
-        fields=(
-            ("name", "name"),
-            ("created_at", "created_at"),
-            ("started_on", "started_on"),
-            ("birth_date", "birth_date"),
-        ),
-        field_labels={
-            "name": "姓名",
-            "created_at": "登记时间",
-            "started_on": "创业时间",
-            "birth_date": "出生日期",
-        },
-    )
+    ordering = _ordering(name="姓名", created_at="登记时间", started_on="创业时间", birth_date="出生日期")
 
     class Meta:
         model = Entrepreneur
@@ -105,21 +98,7 @@ class BusinessFilter(django_filters.FilterSet):
     started_from = django_filters.DateFilter(label="开业日期起", field_name="started_on", lookup_expr="gte")
     started_to = django_filters.DateFilter(label="开业日期止", field_name="started_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(label="状态", choices=RecordStatus.choices)
-    ordering = django_filters.OrderingFilter(
-        label="排序",
-        fields=(
-            ("name", "name"),
-            ("created_at", "created_at"),
-            ("started_on", "started_on"),
-            ("jobs_created", "jobs_created"),
-        ),
-        field_labels={
-            "name": "名称",
-            "created_at": "登记时间",
-            "started_on": "开业日期",
-            "jobs_created": "带动就业",
-        },
-    )
+    ordering = _ordering(name="名称", created_at="登记时间", started_on="开业日期", jobs_created="带动就业")
 
     class Meta:
         model = Business

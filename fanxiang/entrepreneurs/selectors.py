@@ -20,6 +20,7 @@ from fanxiang.entrepreneurs.models import (
     TransferRequest,
 )
 from fanxiang.regions.models import Region, RegionLevel
+from fanxiang.regions.selectors import regions_within
 
 # Region.full_name walks up to the province: join the ancestors once instead of a query per row and level.
 REGION_CHAIN = "region__parent__parent__parent"
@@ -99,14 +100,7 @@ def regions_in_scope(user: Any, model: type, action: str = VIEW) -> QuerySet[Reg
     """Counties and townships inside the user's scope for ``action`` on ``model`` (filter selects)."""
     scope = resolve(user, model, action)
     qs = registry_regions()
-    if scope.all:
-        return qs
-    if not scope.region_paths:
-        return qs.none()
-    q = Q()
-    for path in scope.region_paths:
-        q |= Q(tree_path__startswith=path)
-    return qs.filter(q)
+    return regions_within(qs, scope)
 
 
 @dataclass(frozen=True)

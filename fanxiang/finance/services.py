@@ -20,10 +20,8 @@ from fanxiang.finance.models import FinancialProduct
 from fanxiang.finance.parsing import parse_date, parse_decimal, parse_int
 from fanxiang.regions.models import Region
 
-PRODUCT_FIELDS = (
-    "bank",
-    "name",
-    "description",
+# The terms of a product: every one is required.
+TERM_FIELDS = (
     "amount_min",
     "amount_max",
     "term_months_min",
@@ -31,6 +29,12 @@ PRODUCT_FIELDS = (
     "rate_min",
     "rate_max",
     "collateral",
+)
+PRODUCT_FIELDS = (
+    "bank",
+    "name",
+    "description",
+    *TERM_FIELDS,
     "target_entity_kinds",
     "target_categories",
     "regions_served",
@@ -42,13 +46,7 @@ PRODUCT_FIELDS = (
 REQUIRED = (
     "bank",
     "name",
-    "amount_min",
-    "amount_max",
-    "term_months_min",
-    "term_months_max",
-    "rate_min",
-    "rate_max",
-    "collateral",
+    *TERM_FIELDS,
     "valid_from",
 )
 MAX_AMOUNT = Decimal("1000000000000")  # 1e12 yuan: inside max_digits=14 with 2 places

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
 from fanxiang.core.errors import Forbidden, InvalidInput
-from fanxiang.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from fanxiang.core.excel import XLSX_RESPONSE, xlsx_response
 from fanxiang.core.schema import Money
 from fanxiang.core.scope import ADD, VIEW, get_for_user, resolve
 from fanxiang.policies import grants
@@ -18,14 +18,6 @@ from fanxiang.policies.models import BenefitGrant
 
 router = Router(tags=["政策享受记录"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-XLSX_RESPONSE = {
-    "responses": {
-        "200": {
-            "description": "Excel 文件（.xlsx）",
-            "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
 
 
 class GrantOut(Schema):

@@ -28,6 +28,7 @@ from fanxiang.policies.models import (
 )
 from fanxiang.policies.rules import VectorContext, region_mask
 from fanxiang.regions.models import Region
+from fanxiang.regions.selectors import regions_within
 
 
 def today() -> dt.date:
@@ -239,14 +240,7 @@ def outreach_regions(user: Any, action: str = VIEW) -> QuerySet[Region]:
     """City, counties and townships within the user's scope on the registry."""
     scope = resolve(user, Entrepreneur, action)
     qs = Region.objects.filter(is_active=True, level__in=["city", "county", "township"]).order_by("tree_path")
-    if scope.all:
-        return qs
-    if not scope.region_paths:
-        return qs.none()
-    q = Q()
-    for path in scope.region_paths:
-        q |= Q(tree_path__startswith=path)
-    return qs.filter(q)
+    return regions_within(qs, scope)
 
 
 def outreach_region(user: Any, code: str | None, action: str = VIEW) -> Region:

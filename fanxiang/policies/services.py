@@ -73,6 +73,23 @@ DOCUMENT_FIELDS = (
 )  # fmt: skip
 
 
+def _clean_dates(
+    clean: dict[str, Any], keys: tuple[str, ...], errors: ErrorCollector, bad_period: str
+) -> None:
+    """Parse the ISO dates under ``keys`` in place (blank is None) and check the effective period."""
+    for key in keys:
+        value = clean.get(key)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                errors.add(key, "policy.bad_date", "日期格式应为 YYYY-MM-DD。")
+                value = None
+        clean[key] = value
+    if clean["effective_from"] and clean["effective_to"] and clean["effective_to"] < clean["effective_from"]:
+        errors.add("effective_to", "policy.bad_period", bad_period)
+
+
 def _clean_document(data: dict[str, Any], *, instance: PolicyDocument | None = None) -> dict[str, Any]:
     errors = ErrorCollector()
     clean: dict[str, Any] = {}
@@ -91,17 +108,7 @@ def _clean_document(data: dict[str, Any], *, instance: PolicyDocument | None = N
     clean["status"] = clean.get("status") or DocumentStatus.IN_FORCE
     if clean["status"] not in DocumentStatus.values:
         errors.add("status", "policy.bad_choice", "状态无效。")
-    for key in ("issued_on", "effective_from", "effective_to"):
-        value = clean.get(key)
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                errors.add(key, "policy.bad_date", "日期格式应为 YYYY-MM-DD。")
-                value = None
-        clean[key] = value
-    if clean["effective_from"] and clean["effective_to"] and clean["effective_to"] < clean["effective_from"]:
-        errors.add("effective_to", "policy.bad_period", "有效期至不能早于施行日期。")
+    _clean_dates(clean, ("issued_on", "effective_from", "effective_to"), errors, "有效期至不能早于施行日期。")
     url = (clean.get("source_url") or "").strip()
     if url and not url.startswith(("http://", "https://")):
         errors.add("source_url", "policy.bad_url", "来源链接应以 http:// 或 https:// 开头。")
@@ -278,17 +285,7 @@ def _clean_item(data: dict[str, Any], *, instance: PolicyItem | None = None) -> 
     clean["amount_formula"] = formula
     if kind == AmountKind.UNKNOWN and not (clean.get("amount_note") or "").strip():
         errors.add("amount_note", "policy.amount_note_required", "金额待核实或不以金额计时，须写明金额说明。")
-    for key in ("effective_from", "effective_to"):
-        value = clean.get(key)
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                errors.add(key, "policy.bad_date", "日期格式应为 YYYY-MM-DD。")
-                value = None
-        clean[key] = value
-    if clean["effective_from"] and clean["effective_to"] and clean["effective_to"] < clean["effective_from"]:
-        errors.add("effective_to", "policy.bad_period", "截止日期不能早于起始日期。")
+    _clean_dates(clean, ("effective_from", "effective_to"), errors, "截止日期不能早于起始日期。")
     link = (clean.get("apply_link") or "").strip()
     if link and (not link.startswith("/") or link.startswith("//")):
         errors.add("apply_link", "policy.bad_link", "办理入口应为本系统内的地址（以 / 开头）。")

@@ -75,11 +75,10 @@ class BindForm(forms.Form):
     )
 
 
-class RegistrationForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=32)
-    id_number = forms.CharField(label="身份证号码", max_length=20)
-    region = forms.ChoiceField(label="现居住地（乡镇/街道）", choices=())
-    category = forms.ChoiceField(label="人员类别", choices=blank(Category.choices))
+class ReturnHistoryForm(forms.Form):
+    """The return-home and work history a person gives on the portal, at registration and in later edits.
+    Its fields come after those a subclass names in ``field_order``."""
+
     return_date = forms.DateField(
         label="返乡/入乡时间", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -90,6 +89,22 @@ class RegistrationForm(forms.Form):
     worked_city = forms.CharField(label="原务工城市", max_length=32, required=False)
     worked_months = forms.IntegerField(label="外出务工时长（月）", required=False, min_value=0, max_value=720)
     education = forms.ChoiceField(label="文化程度", choices=blank(Education.choices), required=False)
+
+    HISTORY = (
+        "return_date",
+        "started_on",
+        "worked_province",
+        "worked_city",
+        "worked_months",
+        "education",
+    )
+
+
+class RegistrationForm(ReturnHistoryForm):
+    name = forms.CharField(label="姓名", max_length=32)
+    id_number = forms.CharField(label="身份证号码", max_length=20)
+    region = forms.ChoiceField(label="现居住地（乡镇/街道）", choices=())
+    category = forms.ChoiceField(label="人员类别", choices=blank(Category.choices))
     priority_groups = forms.MultipleChoiceField(
         label="重点群体（如属于请勾选，县区将核实）",
         required=False,
@@ -108,16 +123,8 @@ class RegistrationForm(forms.Form):
         label="开业日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    PERSON = (
-        "category",
-        "return_date",
-        "started_on",
-        "worked_province",
-        "worked_city",
-        "worked_months",
-        "education",
-        "priority_groups",
-    )
+    field_order = ["name", "id_number", "region", "category"]
+    PERSON = ("category", *ReturnHistoryForm.HISTORY, "priority_groups")
     BUSINESS = ("name", "kind", "credit_code", "industry", "address", "employees", "started_on")
 
     def __init__(self, *args, **kwargs):
@@ -225,31 +232,13 @@ class UploadForm(forms.Form):
     )
 
 
-class PersonEditForm(forms.Form):
+class PersonEditForm(ReturnHistoryForm):
     region = forms.ChoiceField(label="现居住地", choices=(), required=False)
-    return_date = forms.DateField(
-        label="返乡/入乡时间", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_on = forms.DateField(
-        label="创业时间", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    worked_province = forms.CharField(label="原务工省份", max_length=32, required=False)
-    worked_city = forms.CharField(label="原务工城市", max_length=32, required=False)
-    worked_months = forms.IntegerField(label="外出务工时长（月）", required=False, min_value=0, max_value=720)
-    education = forms.ChoiceField(label="文化程度", choices=blank(Education.choices), required=False)
     skills = forms.CharField(label="技能特长", max_length=200, required=False)
     note = forms.CharField(label="申请说明", max_length=200, required=False)
 
-    FIELDS = (
-        "region",
-        "return_date",
-        "started_on",
-        "worked_province",
-        "worked_city",
-        "worked_months",
-        "education",
-        "skills",
-    )
+    field_order = ["region"]
+    FIELDS = ("region", *ReturnHistoryForm.HISTORY, "skills")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

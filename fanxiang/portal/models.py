@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.accounts.models import BearerToken
 from fanxiang.core import pii
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
@@ -58,16 +59,10 @@ class PortalAccount(models.Model):
         return bool(self.password)
 
 
-class PortalToken(models.Model):
+class PortalToken(BearerToken):
     """A portal bearer token (only its hash is stored). Not an ``ApiToken``: staff endpoints never accept it."""
 
     account = models.ForeignKey(PortalAccount, on_delete=models.CASCADE, related_name="tokens")
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    created_ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("门户令牌")
