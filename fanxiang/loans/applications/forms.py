@@ -16,6 +16,7 @@ from django import forms
 from django.utils import timezone
 
 from fanxiang.core.errors import DomainError
+from fanxiang.core.views import CodeListField
 from fanxiang.entrepreneurs.forms import founder_label
 from fanxiang.loans.choices import (
     BorrowerCategory,
@@ -75,19 +76,6 @@ def _lines(value: str) -> list[str]:
 
 def _none_if_blank(value: Any) -> Any:
     return None if value in (None, "") else value
-
-
-class CodeListField(forms.Field):
-    """Values passed to the service as they came (the service refuses unknown ones by code)."""
-
-    widget = forms.CheckboxSelectMultiple
-
-    def to_python(self, value: Any) -> list[str]:
-        if not value:
-            return []
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value]
 
 
 class ApplicationForm(forms.Form):
