@@ -25,8 +25,8 @@ CounterGuaranteeCode = choice(CounterGuarantee, blank=True, enforce=False)
 BorrowerCategoryCode = choice(BorrowerCategory, enforce=False)
 
 loans_router = Router()  # mounted on the portal router, whose tag it takes
-# operation ids as when these routes lived in portal/api.py (integrators rely on them)
-_OP = "fanxiang_portal_api_{}".format
+# operation ids as published when these routes lived in portal/api.py (core.api.FanxiangAPI)
+OPERATION_ID_MODULE = "fanxiang.portal.api"
 
 
 # --------------------------------------------------------------------------- loan applications
@@ -197,7 +197,6 @@ def _app(request, app_id: int) -> LoanApplication:
     response={200: list[AppRowOut], **ERRORS},
     auth=portal_auth,
     summary="我的贷款申请",
-    operation_id=_OP("application_list"),
 )
 def application_list(request):
     return [
@@ -211,7 +210,6 @@ def application_list(request):
     response={201: AppOut, **ERRORS},
     auth=portal_auth,
     summary="新建贷款申请草稿（个人贷款）",
-    operation_id=_OP("application_create"),
 )
 def application_create(request, payload: AppIn):
     data = {"entrepreneur": person_id(request), "borrower_type": "individual", **payload.dict()}
@@ -226,7 +224,6 @@ def application_create(request, payload: AppIn):
     response={200: AppOut, **ERRORS},
     auth=portal_auth,
     summary="贷款申请详情与办理进度",
-    operation_id=_OP("application_detail"),
 )
 def application_detail(request, app_id: int):
     return app_out(_app(request, app_id))
@@ -237,7 +234,6 @@ def application_detail(request, app_id: int):
     response={200: AppOut, **ERRORS},
     auth=portal_auth,
     summary="修改草稿或补正",
-    operation_id=_OP("application_update"),
 )
 def application_update(request, app_id: int, payload: AppPatchIn):
     app = _app(request, app_id)
@@ -251,7 +247,6 @@ def application_update(request, app_id: int, payload: AppPatchIn):
     response={201: DocOut, **ERRORS},
     auth=portal_auth,
     summary="上传申请材料（PDF/JPG/PNG）",
-    operation_id=_OP("document_upload"),
 )
 def document_upload(request, app_id: int, kind: Form[str], file: File[UploadedFile]):
     app = _app(request, app_id)
@@ -275,7 +270,6 @@ def document_upload(request, app_id: int, kind: Form[str], file: File[UploadedFi
     response={200: None, **ERRORS},
     auth=portal_auth,
     summary="下载我的申请材料",
-    operation_id=_OP("document_download"),
 )
 def document_download(request, app_id: int, doc_id: int):
     doc = selectors.document_of(account_of(request).entrepreneur_id, app_id, doc_id)
@@ -287,7 +281,6 @@ def document_download(request, app_id: int, doc_id: int):
     response={200: AppOut, **ERRORS},
     auth=portal_auth,
     summary="提交申请（或补正后重新提交）",
-    operation_id=_OP("application_submit"),
 )
 def application_submit(request, app_id: int):
     app = _app(request, app_id)
@@ -304,7 +297,6 @@ class PortalNoteIn(InputSchema):
     response={200: AppOut, **ERRORS},
     auth=portal_auth,
     summary="撤回申请",
-    operation_id=_OP("application_withdraw"),
 )
 def application_withdraw(request, app_id: int, payload: PortalNoteIn | None = None):
     app = _app(request, app_id)
