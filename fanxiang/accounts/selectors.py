@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from auditlog.models import LogEntry
 from django.db.models import Q, QuerySet
@@ -71,3 +72,22 @@ def staff_users():
 
 def assignments_for_user(user, action: str = VIEW) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.for_user(user, action).select_related("user", "region")
+
+
+def audit_change_rows(entry: LogEntry) -> list[tuple[str, Any, Any]]:
+    """The changes of an audit entry as (field, before, after) rows, whatever the field names: a change
+    to a field called ``items`` or ``keys`` must not shadow the dict's methods in a template."""
+    changes = entry.changes if isinstance(entry.changes, dict) else {}
+    rows = []
+    for field, value in changes.items():
+        if isinstance(value, (list, tuple)) and len(value) == 2:
+            rows.append((str(field), value[0], value[1]))
+        else:
+            rows.append((str(field), None, value))
+    return rows
+
+
+def audit_note_rows(entry: LogEntry) -> list[tuple[str, Any]]:
+    """The additional data of an audit entry as (key, value) rows, the event code left out."""
+    data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+    return [(str(k), v) for k, v in data.items() if k != "event"]

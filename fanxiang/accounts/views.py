@@ -313,13 +313,17 @@ class AssignmentExportView(ScopedExportView):
 @login_required
 def audit_list(request):
     _require_admin(request.user)
-    from fanxiang.accounts.selectors import audit_entries
+    from fanxiang.accounts.selectors import audit_change_rows, audit_entries, audit_note_rows
 
     filters = {
         k: request.GET.get(k, "") for k in ("event", "actor", "model", "object", "date_from", "date_to", "ip")
     }
     qs = audit_entries(**filters)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for entry in page.object_list:
+        entry.change_rows = audit_change_rows(entry)
+        entry.note_rows = audit_note_rows(entry)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -1,0 +1,51 @@
+"""The audit page renders every entry, whatever the names of the fields it changed."""
+
+from __future__ import annotations
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
+from fanxiang.accounts.models import User
+from fanxiang.accounts.selectors import audit_change_rows, audit_note_rows
+
+
+def _entry(demo) -> LogEntry:
+    user = demo["city_admin"]
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(User),
+        object_pk=str(user.pk),
+        object_id=user.pk,
+        object_repr="还款计划测试对象",
+        action=LogEntry.Action.UPDATE,
+        actor=user,
+        changes={"items": ["0", "12"], "keys": ["a", "b"], "values": ["旧值甲", "新值乙"]},
+        additional_data={"event": "update", "items": 12, "keys": "k"},
+    )
+
+
+def test_audit_page_renders_entry_with_items_keys_values_fields(web, demo):
+    _entry(demo)
+    response = web("city_admin").get("/accounts/audit/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "还款计划测试对象" in html
+    assert "<b>items</b>：0 → 12" in html
+    assert "<b>keys</b>：a → b" in html
+    assert "<b>values</b>：旧值甲 → 新值乙" in html
+    assert "items: 12" in html
+
+
+def test_change_rows_are_pairs_whatever_the_keys(demo):
+    entry = _entry(demo)
+    assert audit_change_rows(entry) == [("items", "0", "12"), ("keys", "a", "b"), ("values", "旧值甲", "新值乙")]
+    assert audit_note_rows(entry) == [("items", 12), ("keys", "k")]
+
+
+def test_change_rows_tolerate_odd_shapes(demo):
+    entry = _entry(demo)
+    entry.changes = {"members": {"type": "m2m", "objects": ["x"]}}
+    assert audit_change_rows(entry) == [("members", None, {"type": "m2m", "objects": ["x"]})]
+    entry.changes = None
+    entry.additional_data = None
+    assert audit_change_rows(entry) == []
+    assert audit_note_rows(entry) == []
