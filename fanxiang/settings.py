@@ -266,3 +266,12 @@ FANXIANG_SMS_SIGN = env("FANXIANG_SMS_SIGN", "周口返乡创业")
 # sign-in code limit; empty = REMOTE_ADDR). Code limits: FANXIANG_OTP_* in fanxiang/portal/otp.py.
 PORTAL_TOKEN_TTL = timedelta(hours=env_int("FANXIANG_PORTAL_TOKEN_HOURS", 24))
 FANXIANG_CLIENT_IP_HEADER = env("FANXIANG_CLIENT_IP_HEADER", "")
+
+# The footer of the public pages (policy pages, portal): site name, host office, enquiry line. An empty value
+# is left out. Defaults: the leading group's office (the programme's host) and the national 12333 HR line.
+FANXIANG_PUBLIC_SITE = {
+    "name": env("FANXIANG_PUBLIC_SITE_NAME", "周口市返乡入乡创业服务平台"),
+    "host": env("FANXIANG_PUBLIC_HOST", "周口市推进农民工返乡创业工作领导小组办公室"),
+    "phone": env("FANXIANG_PUBLIC_PHONE", "12333（人社服务热线）"),
+    "phone_label": "咨询电话",
+}

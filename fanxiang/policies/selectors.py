@@ -22,6 +22,7 @@ from fanxiang.policies.facts import declared_facts, facts_and_grants, facts_for_
 from fanxiang.policies.matching import Catalogue, CatalogueItem, MatchResult, load_catalogue, match_facts
 from fanxiang.policies.models import (
     BenefitGrant,
+    DocumentStatus,
     PolicyDocument,
     PolicyItem,
     PolicyRuleVersion,
@@ -121,8 +122,30 @@ def rule_versions(item: PolicyItem) -> QuerySet[PolicyRuleVersion]:
     return item.rule_versions.select_related("created_by", "published_by").order_by("-version")
 
 
-def public_items(*, benefit_type: str = "", level: str = "", q: str = "") -> QuerySet[PolicyItem]:
+def ended_q(on: dt.date) -> Q:
+    """Items that have ended by ``on``: their own or their document's end date is before it, or the
+    document was repealed or has expired."""
+    return (
+        Q(effective_to__lt=on)
+        | Q(document__effective_to__lt=on)
+        | Q(document__status__in=[DocumentStatus.REPEALED, DocumentStatus.EXPIRED])
+    )
+
+
+def documents_ended_q(on: dt.date) -> Q:
+    """Documents that have ended by ``on`` (end date before it, repealed or expired)."""
+    return Q(effective_to__lt=on) | Q(status__in=[DocumentStatus.REPEALED, DocumentStatus.EXPIRED])
+
+
+def public_items(
+    *, benefit_type: str = "", level: str = "", q: str = "", ended: bool = False, on: dt.date | None = None
+) -> QuerySet[PolicyItem]:
+    """Active items for the public pages: the current ones, or with ``ended`` those that have ended by
+    ``on`` (today in Asia/Shanghai by default) — never both in one list."""
+    on = on or today()
     qs = PolicyItem.objects.filter(is_active=True).select_related("document").prefetch_related("regions")
+    ended_now = ended_q(on)
+    qs = qs.filter(ended_now) if ended else qs.exclude(ended_now)
     if benefit_type:
         qs = qs.filter(benefit_type=benefit_type)
     if level:

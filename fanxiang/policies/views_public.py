@@ -16,8 +16,19 @@ from fanxiang.core.errors import NotFound
 from fanxiang.policies import selectors
 from fanxiang.policies.forms import SelfCheckForm
 from fanxiang.policies.matching import load_catalogue
-from fanxiang.policies.models import BenefitType, DocumentLevel
+from fanxiang.policies.models import AmountKind, BenefitType, DocumentLevel
 from fanxiang.policies.rules import describe_rule, load_lookups
+
+
+PUBLIC_AMOUNT_UNKNOWN = "金额以经办部门核定为准"
+
+
+def public_amount(item, compiled) -> str:
+    """An item's amount as the public reads it. While an item with no amount rule is still being verified
+    its amount note is a staff note (what is missing, what to check): the public reads the plain rule."""
+    if item.unconfirmed and item.amount_kind == AmountKind.UNKNOWN:
+        return PUBLIC_AMOUNT_UNKNOWN
+    return compiled.estimate({})[1] if compiled else (item.amount_note or PUBLIC_AMOUNT_UNKNOWN)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -28,33 +39,39 @@ class PublicListView(View):
         benefit_type = request.GET.get("type", "")
         level = request.GET.get("level", "")
         q = (request.GET.get("q") or "").strip()[:100]
+        ended = request.GET.get("status") == "ended"
         if benefit_type not in BenefitType.values:
             benefit_type = ""
         if level not in DocumentLevel.values:
             level = ""
-        items = selectors.public_items(benefit_type=benefit_type, level=level, q=q)
+        on = selectors.today()
+        items = selectors.public_items(benefit_type=benefit_type, level=level, q=q, ended=ended, on=on)
         page = Paginator(items, 30).get_page(request.GET.get("page"))
         catalogue = load_catalogue()
         cards = []
         for item in page.object_list:
             compiled = catalogue.by_code.get(item.code)
-            cards.append((item, compiled.estimate({})[1] if compiled else item.amount_note))
-        documents = selectors.documents_search(q=q, level=level, benefit_type=benefit_type)[:50]
+            cards.append((item, public_amount(item, compiled)))
+        documents = selectors.documents_search(q=q, level=level, benefit_type=benefit_type)
+        ended_documents = selectors.documents_ended_q(on)
+        documents = documents.filter(ended_documents) if ended else documents.exclude(ended_documents)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
             request,
             self.template_name,
             {
-                "title": "返乡入乡创业政策",
+                "title": "已失效政策" if ended else "返乡入乡创业政策",
                 "cards": cards,
                 "page_obj": page,
-                "documents": documents,
+                "documents": documents[:50],
                 "types": BenefitType.choices,
                 "levels": DocumentLevel.choices,
                 "type": benefit_type,
                 "level": level,
                 "q": q,
+                "ended": ended,
+                "status": "ended" if ended else "",
                 "querystring": query.urlencode(),
             },
         )
@@ -71,6 +88,10 @@ class PublicDocumentView(View):
             raise Http404 from exc
         lookups = load_lookups()
         catalogue = load_catalogue()
+        on = selectors.today()
+        document_ended = not document.in_force_on(on) and not (
+            document.effective_from and on < document.effective_from
+        )
         items = []
         for item in document.items.all():
             if not item.is_active:
@@ -79,13 +100,16 @@ class PublicDocumentView(View):
             items.append(
                 {
                     "item": item,
-                    "amount": compiled.estimate({})[1] if compiled else item.amount_note,
+                    "ended": document_ended or bool(item.effective_to and item.effective_to < on),
+                    "amount": public_amount(item, compiled),
                     "rule": describe_rule(item.rule.rule, lookups) if item.rule_id else ["资格条件待发布"],
                     "regions": compiled.region_text if compiled else "全市",
                 }
             )
         return render(
-            request, self.template_name, {"title": document.number, "document": document, "items": items}
+            request,
+            self.template_name,
+            {"title": document.number, "document": document, "items": items, "document_ended": document_ended},
         )
 
 
