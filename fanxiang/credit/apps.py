@@ -28,6 +28,7 @@ class CreditConfig(AppConfig):
         grant(Role.BANK_OFFICER, "credit.recommender", {VIEW})
         registry.register_api("fanxiang.credit.api:router", "/credit", order=52)
         registry.register_urls("credit/", "fanxiang.credit.urls", order=52)
+        registry.register_demo_loader("credit.demo", "fanxiang.credit.demo:load_credit_demo", order=55)
         register_nav(
             NavItem(
                 _("创业担保贷款"),

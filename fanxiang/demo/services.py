@@ -32,6 +32,7 @@ DEMO_USERS = [
     ("unit_liaison", "赵联络", "ZK-CZJ", [(Role.UNIT_LIAISON, "411600")]),
     ("guarantee_officer", "钱担保", "DEMO-GUAR", [(Role.GUARANTEE_OFFICER, "411600")]),
     ("bank_officer", "孙信贷", "DEMO-BANK-PSBC", [(Role.BANK_OFFICER, "411600")]),
+    ("bank_officer_rcb", "周农信", "DEMO-BANK-RCB", [(Role.BANK_OFFICER, "411600")]),
     ("expert", "周专家", "DEMO-EXPERT", [(Role.EXPERT, "411600")]),
     ("service_clerk", "吴窗口", "DEMO-SC-411625", [(Role.SERVICE_CLERK, "411625")]),
     ("officer_411625", "郑郸城", "ZK-RSJ", [(Role.COUNTY_OFFICER, "411625")]),
