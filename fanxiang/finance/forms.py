@@ -13,6 +13,7 @@ from fanxiang.core.scope import ADD, resolve
 from fanxiang.entrepreneurs.choices import BusinessKind, Category
 from fanxiang.finance.choices import Collateral, ProductStatus
 from fanxiang.finance.models import FinancialProduct
+from fanxiang.finance.selectors import business_label
 from fanxiang.regions.models import Region, RegionLevel
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -131,12 +132,27 @@ def initial_of(product: FinancialProduct) -> dict[str, Any]:
 
 
 class MatchForm(forms.Form):
+    # The business id stays the page's parameter (?business=<id>, as the detail page links it); people pick
+    # it by name or credit code in the search box above, which fills this select (finance:match_businesses).
     business = forms.IntegerField(
-        label="经营主体ID",
+        label="经营主体",
         required=False,
         min_value=1,
-        help_text="选填；从经营主体详情页进入时自动带入。填写后按主体类型、创办人类别和所在区域匹配。",
+        widget=forms.Select(choices=[("", "不指定经营主体")]),
+        help_text="选填；在上方输入名称或统一社会信用代码查找后选择。选定后按主体类型、创办人类别和所在区域匹配。",
     )
+
+    def offer_businesses(self, businesses, *, selected=None) -> None:
+        """The picker's options: "none", then the businesses found (the selected one first)."""
+        options = [("", "不指定经营主体")]
+        seen = set()
+        for b in [selected, *businesses]:
+            if b is not None and b.pk not in seen:
+                seen.add(b.pk)
+                options.append((b.pk, business_label(b)))
+        if "business" in self.fields:
+            self.fields["business"].widget.choices = options
+
     amount = forms.DecimalField(
         label="需求金额（元）", required=False, min_value=0, max_digits=15, decimal_places=2
     )

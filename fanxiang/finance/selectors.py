@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fanxiang.core.errors import ErrorCollector
 from fanxiang.core.scope import VIEW
 from fanxiang.entrepreneurs.choices import BusinessKind, Category
+from fanxiang.entrepreneurs.models import Business
+from fanxiang.entrepreneurs.selectors import businesses_for_user
 from fanxiang.finance.choices import COLLATERAL_PHRASE, Collateral, ProductStatus
 from fanxiang.finance.models import FinancialProduct, yuan_text
 from fanxiang.finance.parsing import parse_decimal, parse_int
@@ -35,6 +37,32 @@ def products_for_user(user: Any, action: str = VIEW) -> QuerySet[FinancialProduc
         .select_related("bank")
         .prefetch_related(Prefetch("regions_served", queryset=Region.objects.order_by("tree_path")))
     )
+
+
+BUSINESS_SEARCH_LIMIT = 20
+
+
+def business_search(user: Any, *, q: str, limit: int = BUSINESS_SEARCH_LIMIT) -> list[Business]:
+    """The businesses within the user's scope (the entrepreneurs app's scoped selector) whose name contains
+    ``q`` or whose credit code starts with it, for picking the business to match; nothing for a blank query."""
+    q = (q or "").strip()[:64]
+    if not q:
+        return []
+    found = businesses_for_user(user, VIEW).filter(
+        Q(name__icontains=q) | Q(credit_code__istartswith=q.upper())
+    )
+    return list(found.order_by("name", "pk")[:limit])
+
+
+def business_for_matching(user: Any, pk: int) -> Business | None:
+    """The business ``pk`` if it lies in the user's scope, else ``None`` (the page answers 404)."""
+    return businesses_for_user(user, VIEW).filter(pk=pk).first()
+
+
+def business_label(business: Business) -> str:
+    """How a business reads in the picker: name, credit code (when registered) and township."""
+    code = f"，{business.credit_code}" if business.credit_code else ""
+    return f"{business.name}（{business.region.name}{code}）"
 
 
 def _phrases(codes: list[str]) -> str:

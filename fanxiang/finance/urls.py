@@ -13,4 +13,5 @@ urlpatterns = [
     path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product_detail"),
     path("products/<int:pk>/edit/", views.ProductUpdateView.as_view(), name="product_edit"),
     path("match/", views.MatchView.as_view(), name="match"),
+    path("match/businesses/", views.BusinessOptionsView.as_view(), name="match_businesses"),
 ]

@@ -160,8 +160,15 @@ class ProductUpdateView(ProductFormMixin, ServiceFormView):
         return f"已保存金融产品“{result.name}”。"
 
 
+def _reads_registry(user) -> bool:
+    from fanxiang.entrepreneurs.models import Business
+
+    return not resolve(user, Business, VIEW).empty
+
+
 class MatchView(LoginRequiredMixin, View):
-    """Need → products: matches ranked by rate, near misses with each failed condition."""
+    """Need → products: matches ranked by rate, near misses with each failed condition. The business is
+    picked by name or credit code (``BusinessOptionsView`` fills the select); its id is the parameter."""
 
     template_name = "finance/match.html"
 
@@ -169,23 +176,22 @@ class MatchView(LoginRequiredMixin, View):
         if resolve(request.user, FinancialProduct, VIEW).empty:
             raise PermissionDenied
         form = MatchForm(request.GET or None)
-        from fanxiang.entrepreneurs.models import Business
-
-        if resolve(
-            request.user, Business, VIEW
-        ).empty:  # banks, guarantors, experts: need and collateral only
+        reads_registry = _reads_registry(request.user)
+        if not reads_registry:  # banks, guarantors, experts: need and collateral only
             del form.fields["business"]
-        context = {"title": "融资需求匹配", "form": form, "result": None, "business": None}
+        business_q = (request.GET.get("business_q") or "").strip()[:64]
+        context = {
+            "title": "融资需求匹配",
+            "form": form,
+            "result": None,
+            "business": None,
+            "business_q": business_q,
+        }
+        business = None
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
-            business = None
             if data.get("business"):
-                business = (
-                    Business.objects.for_user(request.user, VIEW)
-                    .select_related("region")
-                    .filter(pk=data["business"])
-                    .first()
-                )
+                business = selectors.business_for_matching(request.user, data["business"])
                 if business is None:
                     raise Http404
             try:
@@ -202,5 +208,24 @@ class MatchView(LoginRequiredMixin, View):
                 context["result"] = selectors.product_match(user=request.user, need=need)
                 context["business"] = business
                 context["category_labels"] = _labels(Category.choices, need.categories) if business else ""
+        if reads_registry:
+            # without script the search box is sent with the form: offer what it finds to pick from
+            found = selectors.business_search(request.user, q=business_q) if business_q else []
+            form.offer_businesses(found, selected=business)
         status = 422 if form.is_bound and form.errors else 200
         return render(request, self.template_name, context, status=status)
+
+
+class BusinessOptionsView(LoginRequiredMixin, View):
+    """The options of the matching page's business picker for a typed name or credit code: only businesses
+    within the user's scope (an out-of-scope one is not found, and not counted either)."""
+
+    template_name = "finance/_business_options.html"
+
+    def get(self, request):
+        if resolve(request.user, FinancialProduct, VIEW).empty or not _reads_registry(request.user):
+            raise PermissionDenied
+        q = (request.GET.get("business_q") or request.GET.get("q") or "").strip()
+        found = selectors.business_search(request.user, q=q)
+        options = [(b.pk, selectors.business_label(b)) for b in found]
+        return render(request, self.template_name, {"options": options, "q": q})

@@ -19,7 +19,6 @@ from fanxiang.policies.matching import load_catalogue
 from fanxiang.policies.models import AmountKind, BenefitType, DocumentLevel
 from fanxiang.policies.rules import describe_rule, load_lookups
 
-
 PUBLIC_AMOUNT_UNKNOWN = "金额以经办部门核定为准"
 
 
@@ -109,7 +108,12 @@ class PublicDocumentView(View):
         return render(
             request,
             self.template_name,
-            {"title": document.number, "document": document, "items": items, "document_ended": document_ended},
+            {
+                "title": document.number,
+                "document": document,
+                "items": items,
+                "document_ended": document_ended,
+            },
         )
 
 

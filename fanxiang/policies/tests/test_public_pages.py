@@ -3,6 +3,7 @@ ended policy (its end date before today, Asia/Shanghai) listed apart under å·²å¤
 self-check."""
 
 import datetime as dt
+
 import pytest
 from django.test import Client
 from django.utils import timezone
