@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -32,6 +31,7 @@ from fanxiang.core.views import (
     ScopedExportView,
     ScopedListView,
     apply_domain_error,
+    paginate,
 )
 from fanxiang.regions.models import Region
 
@@ -140,7 +140,7 @@ def user_list(request):
         .order_by("username")
     )
     form, qs = user_queryset_filter(qs, request.GET)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 20)
     return render(
         request, "accounts/user_list.html", {"title": "用户管理", "filter_form": form, "page": page}
     )
@@ -319,7 +319,7 @@ def audit_list(request):
         k: request.GET.get(k, "") for k in ("event", "actor", "model", "object", "date_from", "date_to", "ip")
     }
     qs = audit_entries(**filters)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 30)
     page.object_list = list(page.object_list)
     for entry in page.object_list:
         entry.change_rows = audit_change_rows(entry)

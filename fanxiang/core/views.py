@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -139,9 +140,70 @@ class ScopedMixin(LoginRequiredMixin):
         return self.model.objects.for_user(self.request.user, action or self.action)
 
 
+# --------------------------------------------------------------------------- lists: page size, row actions, selection
+
+PAGE_SIZES = (20, 50, 100)
+MAX_PAGE_SIZE = 100
+SELECTION_INVALID = "batch.selection_invalid"
+SELECTION_EMPTY = "batch.selection_empty"
+MAX_SELECTION = 1000
+
+
+def page_size_of(request, default: int = PAGE_SIZES[0]) -> int:
+    """The rows per page a list shows: ``?page_size=`` (1…100), else the page's default."""
+    try:
+        size = int(request.GET.get("page_size", ""))
+    except ValueError:
+        return min(default, MAX_PAGE_SIZE)
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def paginate(request, queryset, default: int = PAGE_SIZES[0]) -> Page:
+    """One page of ``queryset`` at the size the user chose (``?page=``, ``?page_size=``); every list pages
+    through here or through :class:`ScopedListView`, so the shared pager (core/_pagination.html) fits."""
+    return Paginator(queryset, page_size_of(request, default)).get_page(request.GET.get("page"))
+
+
+def selected_ids(data) -> list[int]:
+    """The row ids a list's batch form posted (``ids``); a non-number refuses the whole selection."""
+    from fanxiang.core.errors import InvalidInput
+
+    raw = [v for v in data.getlist("ids") if str(v).strip()]
+    if not raw:
+        raise InvalidInput(SELECTION_EMPTY, "请先勾选要处理的记录。")
+    if len(raw) > MAX_SELECTION:
+        raise InvalidInput(SELECTION_INVALID, f"一次最多选择{MAX_SELECTION}条记录。")
+    try:
+        ids = list(dict.fromkeys(int(v) for v in raw))
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            SELECTION_INVALID, "所选记录有误，未执行任何操作，请刷新页面后重新选择。"
+        ) from None
+    return ids
+
+
+def selected_in_scope(queryset, ids: list[int]):
+    """The selected rows of a scoped ``queryset``, all or none: an id that is unknown or outside the
+    caller's scope refuses the whole selection, without saying which record it was or whose."""
+    from fanxiang.core.errors import InvalidInput
+
+    rows = list(queryset.filter(pk__in=ids))
+    if len(rows) != len(ids):
+        raise InvalidInput(
+            SELECTION_INVALID,
+            f"所选的{len(ids)}条记录中有{len(ids) - len(rows)}条不存在或不在您的权限范围内，未执行任何操作。",
+        )
+    order = {pk: i for i, pk in enumerate(ids)}
+    return sorted(rows, key=lambda obj: order[obj.pk])
+
+
 class ScopedListView(ScopedMixin, ListView):
     template_name = "core/object_list.html"
-    paginate_by = 20
+    paginate_by = PAGE_SIZES[0]
+    edit_url_name: str | None = None
+    # the list's batch actions: (value, label) posted as ``action`` with the ticked ``ids`` to batch_url_name
+    batch_url_name: str | None = None
+    batch_actions: tuple[tuple[str, str], ...] = ()
     filterset_class: Any = None
     columns: list[Column] = []
     title = ""
@@ -164,11 +226,49 @@ class ScopedListView(ScopedMixin, ListView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_paginate_by(self, queryset):
+        return page_size_of(self.request, self.paginate_by)
+
+    def editable_pks(self, objects) -> set:
+        """Which rows of the page the user may edit: the detail page's own check (``for_user(CHANGE)``),
+        one query for the page."""
+        if not self.edit_url_name or not objects:
+            return set()
+        pks = [obj.pk for obj in objects]
+        return set(
+            self.model.objects.for_user(self.request.user, CHANGE)
+            .filter(pk__in=pks)
+            .values_list("pk", flat=True)
+        )
+
+    def row_actions(self, obj, editable: set) -> list[tuple[str, str]]:
+        """The 操作 cell of a row: (label, url) links — 查看, and 编辑 where the user may edit."""
+        links = []
+        if self.detail_url_name:
+            links.append(("查看", reverse(self.detail_url_name, args=[obj.pk])))
+        if obj.pk in editable:
+            links.append(("编辑", reverse(self.edit_url_name, args=[obj.pk])))
+        return links
+
+    def get_batch_actions(self) -> list[tuple[str, str]]:
+        """The list's batch actions; a list with an export offers "export the ticked rows" (posted to its
+        export view, :meth:`ScopedExportView.post`)."""
+        if self.batch_url_name:
+            return list(self.batch_actions)
+        if self.export_url_name and not resolve(self.request.user, self.model, EXPORT).empty:
+            return [("export", "导出所选")]
+        return []
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rows = [(obj, [c.display(obj) for c in self.columns]) for obj in ctx["object_list"]]
+        objects = list(ctx["object_list"])
+        editable = self.editable_pks(objects)
+        for obj in objects:
+            obj.row_actions = self.row_actions(obj, editable)
+        rows = [(obj, [c.display(obj) for c in self.columns]) for obj in objects]
         query = self.request.GET.copy()
         query.pop("page", None)
+        batch_actions = self.get_batch_actions()
         ctx.update(
             title=self.title or self.model._meta.verbose_name_plural,
             columns=self.columns,
@@ -183,6 +283,9 @@ class ScopedListView(ScopedMixin, ListView):
             ),
             can_export=not resolve(self.request.user, self.model, EXPORT).empty,
             querystring=query.urlencode(),
+            has_row_actions=bool(self.detail_url_name or self.edit_url_name),
+            batch_actions=batch_actions,
+            batch_url=reverse(self.batch_url_name or self.export_url_name) if batch_actions else None,
         )
         return ctx
 
@@ -232,7 +335,22 @@ class ScopedExportView(ScopedMixin, View):
             raise PermissionDenied
         if self.filterset_class is not None:
             qs = self.filterset_class(request.GET or None, queryset=qs, request=request).qs
-        rows = ([c.value(obj) for c in self.columns] for obj in qs[: self.max_rows].iterator(chunk_size=2000))
+        return self.respond(
+            request, qs[: self.max_rows].iterator(chunk_size=2000), {"filters": request.GET.dict()}
+        )
+
+    def post(self, request, *args, **kwargs):
+        """Export the rows ticked on the list (``ids``): all inside the caller's export scope, or none."""
+        if resolve(request.user, self.model, EXPORT).empty:
+            raise PermissionDenied
+        try:
+            objects = selected_in_scope(self.scoped_queryset(), selected_ids(request.POST))
+        except DomainError as exc:
+            return selection_refused(request, exc)
+        return self.respond(request, objects, {"ids": [obj.pk for obj in objects]})
+
+    def respond(self, request, objects, data: dict):
+        rows = ([c.value(obj) for c in self.columns] for obj in objects)
         content = build_workbook(
             str(self.model._meta.verbose_name_plural), [c.label for c in self.columns], rows
         )
@@ -242,10 +360,26 @@ class ScopedExportView(ScopedMixin, View):
             model=self.model,
             object_repr=str(self.model._meta.verbose_name_plural),
             request=request,
-            data={"filters": request.GET.dict(), "format": "xlsx"},
+            data={**data, "format": "xlsx"},
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return xlsx_response(f"{self.filename}-{stamp}.xlsx", content)
+
+
+def selection_refused(request, exc: DomainError, row_errors: list[dict] | None = None):
+    """A refused batch action: the reason (its code as ``data-code``), the row-by-row errors when there
+    were some, and the way back to the list; nothing was done."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    return render(
+        request,
+        "core/batch_refused.html",
+        {"title": "批量操作未执行", "error": exc, "row_errors": row_errors or [], "back_url": back},
+        status=exc.status if exc.status in (403, 404, 409, 422) else 422,
+    )
 
 
 class ServiceFormView(LoginRequiredMixin, View):

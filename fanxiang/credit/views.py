@@ -12,7 +12,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from fanxiang.core.views import (
     ScopedListView,
     ServiceFormView,
     apply_domain_error,
+    paginate,
     refuse_http,
 )
 from fanxiang.credit import selectors, selectors_pages, services
@@ -370,7 +370,7 @@ class BlacklistListView(LedgerMixin, View):
             day = today
         q = request.GET.get("q", "").strip()
         entries = selectors_pages.blacklist_in_force(request.user, day, q=q)
-        page = Paginator(entries, 20).get_page(request.GET.get("page"))
+        page = paginate(request, entries, 20)
         query = request.GET.copy()
         query.pop("page", None)
         return render(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fanxiang.entrepreneurs import views, views_import, views_transfers
+from fanxiang.entrepreneurs import views, views_batch, views_import, views_transfers
 
 app_name = "entrepreneurs"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.EntrepreneurListView.as_view(), name="list"),
     path("new/", views.EntrepreneurCreateView.as_view(), name="create"),
     path("check-id/", views.IdNumberCheckView.as_view(), name="check_id"),
+    path("batch/", views_batch.EntrepreneurBatchView.as_view(), name="batch"),
     path("export/", views_import.EntrepreneurExportView.as_view(), name="export"),
     path("import/", views_import.ImportView.as_view(), name="import"),
     path("import/template/", views_import.ImportTemplateView.as_view(), name="import_template"),

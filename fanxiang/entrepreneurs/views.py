@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -24,6 +23,7 @@ from fanxiang.core.views import (
     ScopedExportView,
     ScopedListView,
     ServiceFormView,
+    paginate,
 )
 from fanxiang.entrepreneurs import selectors, services
 from fanxiang.entrepreneurs.choices import RecordStatus, ReviewStatus, Sex
@@ -85,12 +85,11 @@ def _reverse_or_none(name: str) -> str | None:
 
 class RegistryListView(ScopedListView):
     """A registry list: the model's one filter set, sortable column headers, a region select limited to
-    the user's scope, page size up to 200."""
+    the user's scope; page size, 操作 column and batch selection from core's list machinery."""
 
     template_name = "entrepreneurs/registry_list.html"
     # column label -> ordering key of the filter set's OrderingFilter
     sort_fields: dict[str, str] = {}
-    max_page_size = 200
     filter_order: tuple[str, ...] = ()
     selector = staticmethod(selectors.entrepreneur_rows)
     default_ordering = ("-created_at", "-id")
@@ -127,12 +126,9 @@ class RegistryListView(ScopedListView):
             if name in form.fields:
                 form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
 
-    def get_paginate_by(self, queryset):
-        try:
-            size = int(self.request.GET.get("page_size", ""))
-        except ValueError:
-            return self.paginate_by
-        return max(1, min(size, self.max_page_size))
+    def editable_pks(self, objects) -> set:
+        # the detail page offers 编辑 only on active records inside the change scope
+        return super().editable_pks([obj for obj in objects if obj.status == RecordStatus.ACTIVE])
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -154,6 +150,10 @@ class RegistryListView(ScopedListView):
             if self.model is Entrepreneur and not resolve(self.request.user, Entrepreneur, ADD).empty
             else None
         )
+        if self.batch_url_name:
+            from fanxiang.entrepreneurs.views_batch import transfer_form
+
+            ctx["transfer_form"] = transfer_form(self.request.user)
         # the unmasked export: only for roles with the reveal right (the export view logs it)
         ctx["can_reveal_export"] = (
             self.model is Entrepreneur and not resolve(self.request.user, Entrepreneur, REVEAL).empty
@@ -167,9 +167,16 @@ class EntrepreneurListView(RegistryListView):
     filterset_class = EntrepreneurFilter
     columns = ENTREPRENEUR_COLUMNS
     detail_url_name = "entrepreneurs:detail"
+    edit_url_name = "entrepreneurs:edit"
     export_url_name = "entrepreneurs:export"
     create_url_name = "entrepreneurs:create"
+    batch_url_name = "entrepreneurs:batch"
     sort_fields = {"姓名": "name", "出生日期": "birth_date", "创业时间": "started_on"}
+
+    def get_batch_actions(self):
+        from fanxiang.entrepreneurs.views_batch import batch_actions_for
+
+        return batch_actions_for(self.request.user)
     filter_order = (
         "q", "region", "category", "priority_group", "business_kind", "industry", "business", "started_from",
         "started_to", "status", "ordering",
@@ -185,6 +192,7 @@ class BusinessListView(RegistryListView):
     filterset_class = BusinessFilter
     columns = BUSINESS_COLUMNS
     detail_url_name = "entrepreneurs:business_detail"
+    edit_url_name = "entrepreneurs:business_edit"
     export_url_name = "entrepreneurs:business_export"
     create_url_name = "entrepreneurs:business_create"
     selector = staticmethod(selectors.business_rows)
@@ -652,7 +660,7 @@ class DuplicateListView(LoginRequiredMixin, View):
             .select_related("decided_by", "entrepreneur__region__parent", "other__region__parent")
             .order_by("-created_at", "-id")
         )
-        page = Paginator(qs, 20).get_page(request.GET.get("page"))
+        page = paginate(request, qs, 20)
         rows = []
         for c in page:
             sides = []

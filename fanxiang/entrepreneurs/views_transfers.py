@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views import View
 
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.scope import ADD, VIEW, can, resolve
+from fanxiang.core.views import paginate
 from fanxiang.entrepreneurs import selectors, services
 from fanxiang.entrepreneurs.choices import TransferStatus
 from fanxiang.entrepreneurs.forms import TransferDecideForm, TransferRequestForm, add_service_error
@@ -69,7 +69,7 @@ class TransferListView(LoginRequiredMixin, View):
         qs = selectors.transfers_for_user(user).select_related("entrepreneur__region")
         if status in TransferStatus.values:
             qs = qs.filter(status=status)
-        page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(self.request.GET.get("page"))
+        page = paginate(self.request, qs.order_by("-created_at", "-id"), 20)
         rows = []
         for t in page:
             rows.append(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 
 from fanxiang.core.errors import DomainError
-from fanxiang.core.views import apply_domain_error, refuse_http
+from fanxiang.core.views import apply_domain_error, paginate, refuse_http
 
 BANK_ROLES = ("bank_officer", "city_admin")
 ADMIN_ROLES = ("city_admin",)
@@ -35,7 +34,7 @@ def submit_form(form, call):
 
 
 def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return paginate(request, queryset, size)
 
 
 def _query_without_page(request) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fanxiang.core.errors import DomainError
-from fanxiang.core.views import apply_domain_error
+from fanxiang.core.views import apply_domain_error, paginate
 from fanxiang.notifications import selectors, services
 from fanxiang.notifications.events import EVENTS
 from fanxiang.notifications.forms import TemplateForm
@@ -29,7 +28,7 @@ def inbox(request):
     if request.method == "POST":
         services.notification_mark_read(notifications=qs)
         return redirect("notifications:inbox")
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 20)
     unread = qs.filter(read_at__isnull=True).count()
     return render(request, "notifications/inbox.html", {"title": "我的消息", "page": page, "unread": unread})
 
@@ -97,7 +96,7 @@ def delivery_list(request):
     status = request.GET.get("status") or ""
     if status in DeliveryStatus.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 30)
     return render(
         request,
         "notifications/delivery_list.html",

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.views import View
 
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
-from fanxiang.core.views import ServiceFormView, apply_domain_error
+from fanxiang.core.views import ServiceFormView, apply_domain_error, paginate
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.policies import exports, selectors, services
 from fanxiang.policies.facts import declared_facts
@@ -102,7 +101,7 @@ class DocumentListView(PolicyAccessMixin, View):
         form = DocumentFilterForm(request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         qs = selectors.documents_search(**{k: v for k, v in filters.items() if v})
-        page = Paginator(qs, 20).get_page(request.GET.get("page"))
+        page = paginate(request, qs, 20)
         query = request.GET.copy()
         query.pop("page", None)
         return render(
@@ -637,7 +636,7 @@ class OutreachPeopleView(LoginRequiredMixin, View):
             item = next(i for i, _ in result.skipped if i.code == code)
         else:
             skipped, ids, item = "", row.person_ids, row.item
-        page = Paginator(ids, 50).get_page(request.GET.get("page"))
+        page = paginate(request, ids, 50)
         people = list(selectors.outreach_people(request.user, list(page.object_list)))
         return render(
             request,

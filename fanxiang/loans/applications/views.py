@@ -23,7 +23,7 @@ from django.views import View
 
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.history import history_of
-from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView
+from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView, page_size_of
 from fanxiang.entrepreneurs.forms import founder_label
 from fanxiang.loans import applications as services
 from fanxiang.loans.applications import selectors, steps
@@ -530,10 +530,11 @@ class QueueView(LoginRequiredMixin, View):
             status = ""
         if status:
             queue = queue.filter(status=status)
-        paginator = Paginator(queue, self.page_size)
+        size = page_size_of(request, self.page_size)
+        paginator = Paginator(queue, size)
         page = paginator.get_page(request.GET.get("page"))
-        offset = (page.number - 1) * self.page_size
-        rows = selectors.queue_rows(queue, offset, self.page_size) if paginator.count else []
+        offset = (page.number - 1) * size
+        rows = selectors.queue_rows(queue, offset, size) if paginator.count else []
         items = [selectors.queue_item(app, user, today) for app in rows]
         count = _workday_counter(today, [i["due"] for i in items if i["due"]])
         for item in items:
