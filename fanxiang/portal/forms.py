@@ -6,6 +6,7 @@ from django import forms
 
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry
 from fanxiang.loans.choices import BorrowerCategory, CounterGuarantee, DocumentKind
+from fanxiang.regions.cascade import RegionCascade
 from fanxiang.regions.models import Region, RegionLevel
 
 PHONE = {"inputmode": "numeric", "autocomplete": "tel", "maxlength": "13", "placeholder": "11位手机号"}
@@ -265,12 +266,20 @@ class PersonEditForm(ReturnHistoryForm):
         return out
 
 
+# 经营地: a county, then its townships loaded for it (regions.cascade); "not sure of the township" keeps the
+# county, as the flat list's "（乡镇不确定）" did.
+BUSINESS_PLACE = RegionCascade(
+    county="county", township="region", county_label="经营地所在县（市、区）",
+    township_label="经营地（乡镇/街道）", allow_county=True,
+)  # fmt: skip
+
+
 class BusinessEditForm(forms.Form):
     name = forms.CharField(label="名称", max_length=128)
     kind = forms.ChoiceField(label="主体类型", choices=blank(BusinessKind.choices))
     credit_code = forms.CharField(label="统一社会信用代码", max_length=20, required=False)
     industry = forms.ChoiceField(label="行业", choices=blank(Industry.choices))
-    region = forms.ChoiceField(label="经营地（乡镇/街道）", choices=())
+    county, region = BUSINESS_PLACE.fields()
     address = forms.CharField(label="详细地址", max_length=200, required=False)
     employees = forms.IntegerField(label="从业人数", min_value=0, required=False)
     started_on = forms.DateField(
@@ -284,7 +293,12 @@ class BusinessEditForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices()
+        BUSINESS_PLACE.bind(self)
+
+    def clean(self):
+        data = super().clean()
+        BUSINESS_PLACE.clean(self, data)
+        return data
 
     @staticmethod
     def initial_from(business) -> dict:

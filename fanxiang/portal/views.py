@@ -411,7 +411,7 @@ def business_edit(request, ctx: Ctx, pk: int | None = None):
     title = "申请变更经营主体信息" if business else "申请新增经营主体"
     return _page(
         request,
-        "portal/edit_form.html",
+        "portal/business_form.html",
         ctx,
         {"form": form, "title": title},
         422 if request.method == "POST" else 200,

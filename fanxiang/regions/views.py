@@ -1,6 +1,10 @@
 import django_filters
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView
+from fanxiang.regions.cascade import county_by_code, township_options
 from fanxiang.regions.models import Region, RegionLevel
 
 
@@ -51,3 +55,19 @@ class RegionExportView(ScopedExportView):
     filterset_class = RegionFilter
     columns = COLUMNS
     filename = "行政区划"
+
+
+@login_not_required
+@require_GET
+def township_options_view(request):
+    """The township ``<option>``s of one county for a cascade's township select (``regions.cascade``).
+    Divisions are public reference data (the portal's forms use this too): no login, nothing else read.
+    The county comes in the parameter named by ``from`` (the county select's name), else ``county``."""
+    param = request.GET.get("from") or "county"
+    county = county_by_code(request.GET.get(param) or request.GET.get("county"))
+    options = township_options(county, allow_county=request.GET.get("allow_county") == "1")
+    return render(
+        request,
+        "regions/_township_options.html",
+        {"options": options, "selected": request.GET.get("selected", "")},
+    )
