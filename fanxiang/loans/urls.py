@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from fanxiang.loans import printing
 from fanxiang.loans.applications import views
 from fanxiang.loans.repayment import views as repayment_views
 from fanxiang.loans.settings import views as settings_views
@@ -16,6 +17,9 @@ urlpatterns = [
     path("applications/applicant-options/", views.ApplicantOptionsView.as_view(), name="applicant_options"),
     path("applications/business-options/", views.BusinessOptionsView.as_view(), name="business_options"),
     path("applications/<int:pk>/", views.LoanApplicationDetailView.as_view(), name="application_detail"),
+    path(
+        "applications/<int:pk>/print.pdf", printing.ApplicationPrintView.as_view(), name="application_print"
+    ),
     path(
         "applications/<int:pk>/edit/<slug:step>/",
         views.ApplicationStepView.as_view(),
