@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fanxiang.entrepreneurs import views, views_batch, views_import, views_transfers
+from fanxiang.entrepreneurs import printing, views, views_batch, views_import, views_transfers
 
 app_name = "entrepreneurs"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("import/<int:pk>/commit/", views_import.ImportCommitView.as_view(), name="import_commit"),
     path("import/<int:pk>/bad-rows/", views_import.ImportBadRowsView.as_view(), name="import_bad_rows"),
     path("<int:pk>/", views.EntrepreneurDetailView.as_view(), name="detail"),
+    path("<int:pk>/print.pdf", printing.EntrepreneurPrintView.as_view(), name="print"),
     path("<int:pk>/edit/", views.EntrepreneurUpdateView.as_view(), name="edit"),
     path("<int:pk>/close/", views.EntrepreneurCloseView.as_view(), name="close"),
     path("<int:pk>/reveal/", views.EntrepreneurRevealView.as_view(), name="reveal"),
