@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "fanxiang.accounts.context_processors.navigation",
             ],
+            "builtins": ["fanxiang.core.templatetags.fx_display"],
         },
     },
 ]
@@ -185,7 +186,11 @@ TASKS = {
 }
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Chinese only: a browser asking for English must not get Django's English form messages.
+LANGUAGES = [("zh-hans", _("简体中文"))]
+# Empty choices read "请选择" in form selects (core.forms.FormRenderer) and "全部" in list filters.
+FORM_RENDERER = "fanxiang.core.forms.FormRenderer"
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 LOCALE_PATHS = [BASE_DIR / "fanxiang" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from fanxiang.accounts.roles import Role
+from fanxiang.accounts.roles import Role, role_label
 from fanxiang.core.scope import RegionScopedModel
 
 
@@ -133,6 +133,12 @@ class User(AbstractUser):
             if role in roles:
                 return role
         return None
+
+    @property
+    def role_label(self) -> str:
+        """The Chinese label of the main role ("" without one): how change logs name a person."""
+        role = self.primary_role
+        return role_label(role) if role else ""
 
 
 class RoleAssignment(RegionScopedModel):

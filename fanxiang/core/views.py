@@ -104,24 +104,30 @@ class CodeListField(forms.Field):
 
 
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
-    """The one way a service's refusal goes onto a form: each field error under its field with its code
-    (every one at once; ``details["items"]`` when the service listed them item by item), errors on fields
-    the form does not have above the form, and the overall message with the code above the form."""
+    """The one way a service's refusal goes onto a form: each field error under its field (every one at
+    once; ``details["items"]`` when the service listed them item by item), errors on fields the form does
+    not have above the form, and the overall message above the form. Each error is a
+    ``ValidationError(message, code=…)``: a person reads the Chinese message, the code stays in
+    ``form.errors.as_data()`` and in the page's ``data-code`` attribute (templates: the ``coded`` filter)."""
     items = (exc.details or {}).get("items") or []
     if items:
         for item in items:
             field = item["field"] if item["field"] in form.fields else None
-            form.add_error(field, f"{item['message']}（{item['code']}）")
+            form.add_error(field, forms.ValidationError(item["message"], code=item["code"]))
         if len(items) > 1:
-            form.add_error(None, f"有{len(items)}处输入有误，请按各项提示修改后再保存。")
+            form.add_error(
+                None,
+                forms.ValidationError(
+                    f"有{len(items)}处输入有误，请按各项提示修改后再保存。", code=exc.code or "form.invalid"
+                ),
+            )
         return
     for field, msgs in (exc.errors or {}).items():
         for msg in msgs:
-            if field in form.fields:
-                form.add_error(field, f"{msg}（{exc.code}）")
-            else:
-                form.add_error(None, msg)
-    form.add_error(None, f"{exc.message}（{exc.code}）")
+            form.add_error(
+                field if field in form.fields else None, forms.ValidationError(str(msg), code=exc.code)
+            )
+    form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
 
 
 def refuse_http(exc: DomainError) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from fanxiang.core import filters
 from fanxiang.credit.models import CreditEntry, CreditEvent, Recommender, RecommenderKind
 from fanxiang.regions.models import Region
 
@@ -16,7 +17,7 @@ def _subtree(qs, field: str, code: str):
     return qs.filter(**{f"{field}__tree_path__startswith": region.tree_path})
 
 
-class RecommenderFilter(django_filters.FilterSet):
+class RecommenderFilter(filters.FilterSet):
     q = django_filters.CharFilter(label="名称", field_name="name", lookup_expr="icontains")
     kind = django_filters.ChoiceFilter(label="类别", choices=RecommenderKind.choices)
     region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
@@ -35,7 +36,7 @@ class RecommenderFilter(django_filters.FilterSet):
         )
 
 
-class CreditEntryFilter(django_filters.FilterSet):
+class CreditEntryFilter(filters.FilterSet):
     q = django_filters.CharFilter(label="姓名", field_name="entrepreneur__name", lookup_expr="icontains")
     event = django_filters.ChoiceFilter(label="事项", choices=CreditEvent.choices)
     region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")

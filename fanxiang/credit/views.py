@@ -62,12 +62,10 @@ ENTRY_COLUMNS = [
 
 
 def _dress_filters(form, *dates: str) -> None:
-    """The page's look of a shared filter set: "全部" for empty choices, date pickers."""
+    """The page's look of a shared filter set: date pickers (empty choices read "全部" everywhere:
+    ``settings.FILTERS_EMPTY_CHOICE_LABEL``)."""
     from django import forms
 
-    for field in form.fields.values():
-        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            field.choices = [("", "全部"), *((v, label) for v, label in field.choices if v != "")]
     for name in dates:
         if name in form.fields:
             form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -5,7 +5,7 @@ import re
 import django_filters
 from django.db.models import Q
 
-from fanxiang.core import pii
+from fanxiang.core import filters, pii
 from fanxiang.core.validators import normalize_mobile
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Industry, RecordStatus
 from fanxiang.entrepreneurs.models import Business, Entrepreneur, IndustryTag, PriorityGroup
@@ -23,14 +23,14 @@ def _subtree(qs, field, code):
     return qs.filter(**{f"{field}__tree_path__startswith": region.tree_path})
 
 
-def _ordering(**labels: str) -> django_filters.OrderingFilter:
+def _ordering(**labels: str) -> filters.OrderingFilter:
     """Sorting by the given fields (each under its own name), labelled in the order given."""
-    return django_filters.OrderingFilter(
+    return filters.OrderingFilter(
         label="排序", fields=tuple((name, name) for name in labels), field_labels=labels
     )
 
 
-class EntrepreneurFilter(django_filters.FilterSet):
+class EntrepreneurFilter(filters.FilterSet):
     q = django_filters.CharFilter(label="姓名/拼音首字母/身份证号/手机号", method="filter_q")
     region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
     category = django_filters.ChoiceFilter(label="人员类别", choices=Category.choices)
@@ -87,7 +87,7 @@ class EntrepreneurFilter(django_filters.FilterSet):
         ).distinct()
 
 
-class BusinessFilter(django_filters.FilterSet):
+class BusinessFilter(filters.FilterSet):
     q = django_filters.CharFilter(label="名称/信用代码", method="filter_q")
     region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
     kind = django_filters.ChoiceFilter(label="主体类型", choices=BusinessKind.choices)

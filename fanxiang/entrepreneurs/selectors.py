@@ -220,55 +220,23 @@ _DECISION_LABELS = {
     "merge": "合并",
     "dismiss": "排除",
 }
-# Bookkeeping fields left out of the timeline (they change with every write or never mean anything).
-_TIMELINE_SKIP = {"id", "created_at", "updated_at", "name_initials"}
-
-
-def _shown_labels(model: type) -> dict[str, str]:
-    """Field labels the timeline shows for a model: its concrete fields, by verbose name and by name
-    (auditlog labels a change with either), minus bookkeeping."""
-    labels = {}
-    for f in model._meta.concrete_fields:
-        if f.name in _TIMELINE_SKIP:
-            continue
-        labels[str(f.verbose_name)] = str(f.verbose_name)
-        labels[f.name] = str(f.verbose_name)
-    return labels
 
 
 def _timeline_row(entry: Any) -> dict:
+    """One change-log entry as the timeline shows it: actor (name and Chinese role), Chinese action and the
+    changed fields by Chinese label (:mod:`fanxiang.core.history`; a creation lists only the filled ones)."""
     from fanxiang.core import audit
+    from fanxiang.core.history import action_label, actor_label, change_rows
 
     model = entry.content_type.model_class()
-    shown = _shown_labels(model) if model else {}
-    event = audit.event_of(entry)
-    try:
-        changes = entry.changes_display_dict
-    except Exception:  # a change of a field that no longer exists: show the raw values
-        changes = entry.changes_dict
-    created = event == audit.EVENT_CREATE
-    rows = []
-    for label, values in (changes or {}).items():
-        if label not in shown:
-            continue  # reverse relations and bookkeeping
-        if isinstance(values, (list, tuple)) and len(values) == 2:
-            before, after = ("" if v in (None, "None") else v for v in values)
-        elif isinstance(values, dict) and values.get("type") == "m2m":
-            before, after = (
-                "",
-                f"{values.get('operation', '')}：{'、'.join(map(str, values.get('objects', [])))}",
-            )
-        else:
-            before, after = "", values
-        if created and after in ("", None):
-            continue
-        rows.append((shown[label], before, after))
+    created = audit.event_of(entry) == audit.EVENT_CREATE
+    rows = [(label, before, after) for label, before, after in change_rows(entry) if after or not created]
     data = entry.additional_data or {}
     return {
         "timestamp": entry.timestamp,
-        "actor": entry.actor.display_name if entry.actor else "系统",
+        "actor": actor_label(entry.actor),
         "object": f"{model._meta.verbose_name if model else ''}：{entry.object_repr}",
-        "event": str(audit.EVENT_LABELS.get(event, event)),
+        "event": action_label(entry),
         "detail": _DECISION_LABELS.get(data.get("transition", ""), data.get("transition", "")),
         "created": created,
         "changes": rows,

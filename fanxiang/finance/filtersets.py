@@ -8,11 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanxiang.accounts.models import Organization, OrganizationKind
+from fanxiang.core import filters
 from fanxiang.finance.choices import Collateral, ProductStatus
 from fanxiang.finance.models import FinancialProduct
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(filters.FilterSet):
     q = django_filters.CharFilter(label="产品名称", field_name="name", lookup_expr="icontains")
     bank = django_filters.ModelChoiceFilter(
         label="银行",

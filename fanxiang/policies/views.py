@@ -65,23 +65,12 @@ class PolicyAccessMixin(LoginRequiredMixin):
 
 
 def history_rows(obj, limit: int = 20) -> list[dict]:
-    """The change log of ``obj`` as rows for the page (events and field changes)."""
+    """The change log of ``obj`` as rows for the page (actor with Chinese role, Chinese action, field
+    changes by Chinese label): :func:`fanxiang.core.history.history_rows`."""
     from fanxiang.core.history import history_of
+    from fanxiang.core.history import history_rows as rows_of
 
-    rows = []
-    for e in history_of(obj, limit=limit):
-        changes = e.changes if isinstance(e.changes, dict) else {}
-        rows.append(
-            {
-                "timestamp": e.timestamp,
-                "actor": e.actor,
-                "action": (e.additional_data or {}).get("event") or e.get_action_display(),
-                "changes": [
-                    (k, *(v if isinstance(v, list) and len(v) == 2 else ["", v])) for k, v in changes.items()
-                ],
-            }
-        )
-    return rows
+    return rows_of(history_of(obj, limit=limit))
 
 
 def _parse_date(value: str | None, default: dt.date) -> dt.date:

@@ -1,10 +1,11 @@
 import django_filters
 
+from fanxiang.core import filters
 from fanxiang.regions.models import Region
 from fanxiang.targets.models import Indicator, Target
 
 
-class TargetFilter(django_filters.FilterSet):
+class TargetFilter(filters.FilterSet):
     """One filter definition for the page, the API list and the export."""
 
     year = django_filters.NumberFilter(label="年度")

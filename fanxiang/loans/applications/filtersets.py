@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanxiang.accounts.models import Organization, OrganizationKind
-from fanxiang.core import pii
+from fanxiang.core import filters, pii
 from fanxiang.loans.choices import AppStatus, BorrowerType
 from fanxiang.loans.models import LoanApplication
 from fanxiang.regions.models import Region
@@ -17,7 +17,7 @@ from fanxiang.regions.models import Region
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 
 
-class LoanApplicationFilter(django_filters.FilterSet):
+class LoanApplicationFilter(filters.FilterSet):
     q = django_filters.CharFilter(label="申请编号/申请人姓名/身份证号", method="filter_q")
     status = django_filters.ChoiceFilter(label="状态", choices=AppStatus.choices)
     region = django_filters.CharFilter(label="区划代码（含下级）", method="filter_region")
@@ -28,11 +28,11 @@ class LoanApplicationFilter(django_filters.FilterSet):
     guarantee_org = django_filters.ModelChoiceFilter(
         label="担保机构", queryset=Organization.objects.filter(kind=OrganizationKind.GUARANTEE)
     )
-    priority = django_filters.BooleanFilter(label="重点群体/受疫情影响优先", method="filter_priority")
-    overdue = django_filters.BooleanFilter(label="办理超时", method="filter_overdue")
+    priority = filters.BooleanFilter(label="重点群体/受疫情影响优先", method="filter_priority")
+    overdue = filters.BooleanFilter(label="办理超时", method="filter_overdue")
     applied_from = django_filters.DateFilter(label="申请日期起", field_name="applied_on", lookup_expr="gte")
     applied_to = django_filters.DateFilter(label="申请日期止", field_name="applied_on", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(
+    ordering = filters.OrderingFilter(
         label="排序",
         fields=(
             ("created_at", "created_at"),
