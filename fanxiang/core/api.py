@@ -23,6 +23,7 @@ from ninja.utils import check_csrf
 from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from fanxiang.core.api_messages import http_error_message, pydantic_message
 from fanxiang.core.counting import count_rows
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.schema import CODES as SCHEMA_ERROR_CODES
@@ -221,7 +222,7 @@ def invalid_request(pydantic_errors: list[Any]) -> InvalidInput:
     items = []
     for err in pydantic_errors:
         field = _loc_to_field(list(err.get("loc", [])))
-        message = str(err.get("msg", ""))
+        message = pydantic_message(err)
         errors.setdefault(field, []).append(message)
         items.append({"field": field, "code": str(err.get("type", "request.invalid")), "message": message})
     codes = {item["code"] for item in items}
@@ -283,7 +284,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
-        body = {"code": f"http.{exc.status_code}", "message": str(exc), "errors": {}}
+        message = http_error_message(exc.status_code, str(exc))
+        body = {"code": f"http.{exc.status_code}", "message": message, "errors": {}}
         return api.create_response(request, body, status=exc.status_code)
 
 
