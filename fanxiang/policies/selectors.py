@@ -21,6 +21,7 @@ from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.policies.facts import declared_facts, facts_and_grants, facts_for_entrepreneur, iter_fact_chunks
 from fanxiang.policies.matching import Catalogue, CatalogueItem, MatchResult, load_catalogue, match_facts
 from fanxiang.policies.models import (
+    AmountKind,
     BenefitGrant,
     DocumentStatus,
     PolicyDocument,
@@ -135,6 +136,18 @@ def ended_q(on: dt.date) -> Q:
 def documents_ended_q(on: dt.date) -> Q:
     """Documents that have ended by ``on`` (end date before it, repealed or expired)."""
     return Q(effective_to__lt=on) | Q(status__in=[DocumentStatus.REPEALED, DocumentStatus.EXPIRED])
+
+
+PUBLIC_AMOUNT_UNKNOWN = "金额以经办部门核定为准"
+
+
+def public_amount_text(item: Any, text: str) -> str:
+    """An item's amount text as the public reads it (public pages, the portal). While an item with no
+    amount rule is still being verified its amount note is a staff note (what is missing, what to check):
+    the public reads the plain rule. ``item`` is a PolicyItem or a compiled catalogue item."""
+    if getattr(item, "unconfirmed", False) and getattr(item, "amount_kind", "") == AmountKind.UNKNOWN:
+        return PUBLIC_AMOUNT_UNKNOWN
+    return text or PUBLIC_AMOUNT_UNKNOWN
 
 
 def public_items(

@@ -16,18 +16,12 @@ from fanxiang.core.errors import NotFound
 from fanxiang.policies import selectors
 from fanxiang.policies.forms import SelfCheckForm
 from fanxiang.policies.matching import load_catalogue
-from fanxiang.policies.models import AmountKind, BenefitType, DocumentLevel
+from fanxiang.policies.models import BenefitType, DocumentLevel
 from fanxiang.policies.rules import describe_rule, load_lookups
-
-PUBLIC_AMOUNT_UNKNOWN = "金额以经办部门核定为准"
 
 
 def public_amount(item, compiled) -> str:
-    """An item's amount as the public reads it. While an item with no amount rule is still being verified
-    its amount note is a staff note (what is missing, what to check): the public reads the plain rule."""
-    if item.unconfirmed and item.amount_kind == AmountKind.UNKNOWN:
-        return PUBLIC_AMOUNT_UNKNOWN
-    return compiled.estimate({})[1] if compiled else (item.amount_note or PUBLIC_AMOUNT_UNKNOWN)
+    return selectors.public_amount_text(item, compiled.estimate({})[1] if compiled else item.amount_note)
 
 
 @method_decorator(login_not_required, name="dispatch")

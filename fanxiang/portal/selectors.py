@@ -195,6 +195,10 @@ def _text_list(value: Any) -> list[str]:
 def _item(row: Any) -> dict:
     item = _get(row, "item")
     amount = _get(row, "amount_text") or _get(row, "estimated_amount")
+    if _get(row, "amount_text") and item is not None:  # a staff note on an amount stays with staff
+        from fanxiang.policies.selectors import public_amount_text
+
+        amount = public_amount_text(item, amount)
     if _get(row, "total") and not amount:
         amount = _get(row, "total")
     return {
