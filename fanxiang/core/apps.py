@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
         from fanxiang.core import registry
 
         registry.register_api("fanxiang.core.api_tools:router", "/tools", order=21)
+        registry.register_api("fanxiang.core.api_tasks:router", "/me/tasks", order=11)
 
         from fanxiang.core.audit import track
         from fanxiang.core.models import Holiday

@@ -87,6 +87,9 @@ class EntrepreneursConfig(AppConfig):
         registry.register_api("fanxiang.entrepreneurs.api_excel:router", "/entrepreneurs", order=41)
         registry.register_api("fanxiang.entrepreneurs.api:business_router", "/businesses", order=42)
         registry.register_urls("entrepreneurs/", "fanxiang.entrepreneurs.urls", order=40)
+        from fanxiang.entrepreneurs import todos
+
+        todos.register()  # the to-do inbox: transfers to decide (core.tasks)
         registry.register_reference_loader(
             "entrepreneurs.groups_and_tags",
             "fanxiang.entrepreneurs.reference:load_registry_reference",

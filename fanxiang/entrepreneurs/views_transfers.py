@@ -19,6 +19,7 @@ from fanxiang.entrepreneurs import selectors, services
 from fanxiang.entrepreneurs.choices import TransferStatus
 from fanxiang.entrepreneurs.forms import TransferDecideForm, TransferRequestForm, add_service_error
 from fanxiang.entrepreneurs.models import Entrepreneur, TransferRequest
+from fanxiang.entrepreneurs.todos import transfers_awaiting
 from fanxiang.entrepreneurs.views import flash_error
 from fanxiang.entrepreneurs.workflows import TRANSFERS
 
@@ -66,7 +67,10 @@ class TransferListView(LoginRequiredMixin, View):
     def context(self, form) -> dict:
         user = self.request.user
         status = self.request.GET.get("status", "")
-        qs = selectors.transfers_for_user(user).select_related("entrepreneur__region")
+        awaiting = self.request.GET.get("awaiting") == "1"  # the to-do inbox's line: mine to decide
+        qs = (transfers_awaiting(user) if awaiting else selectors.transfers_for_user(user)).select_related(
+            "entrepreneur__region"
+        )
         if status in TransferStatus.values:
             qs = qs.filter(status=status)
         page = paginate(self.request, qs.order_by("-created_at", "-id"), 20)
@@ -86,6 +90,7 @@ class TransferListView(LoginRequiredMixin, View):
             "rows": rows,
             "page_obj": page,
             "status": status,
+            "awaiting": awaiting,
             "statuses": TransferStatus.choices,
         }
 

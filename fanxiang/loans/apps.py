@@ -98,3 +98,6 @@ class LoansConfig(AppConfig):
         register_nav(
             NavItem(_("系统管理"), _("贷款政策设置"), "loans:settings", roles=(Role.CITY_ADMIN,), order=905)
         )
+        from fanxiang.loans import todos
+
+        todos.register()  # the to-do inbox's loan and subsidy-batch kinds (core.tasks)

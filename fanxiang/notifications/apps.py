@@ -26,6 +26,11 @@ class NotificationsConfig(AppConfig):
         from fanxiang.notifications.loan_events import loan_event_committed
 
         LOANS.subscribe(loan_event_committed)
+        # work arriving at a step reaches its holders (county, guarantee, bank, finance) once committed
+        from fanxiang.notifications.task_events import TASK_EVENTS, subscribe_all
+
+        subscribe_all()
+        registry.register_notification_events(*TASK_EVENTS, order=85)
         registry.register_notification_events(*ACCOUNT_EVENTS, order=90)
         registry.register_hook("notifications.sms_queue", enqueue_delivery)
         registry.register_api("fanxiang.notifications.api:router", "/notifications", order=80)

@@ -32,6 +32,9 @@ class PortalConfig(AppConfig):
         registry.register_notification_events(*PORTAL_EVENTS, order=50)
         registry.register_api("fanxiang.portal.api:router", "/portal", order=90)
         registry.register_urls("portal/", "fanxiang.portal.urls", order=90)
+        from fanxiang.portal import todos
+
+        todos.register()  # the to-do inbox: registrations and edit requests to review (core.tasks)
         register_nav(
             NavItem(
                 _("门户业务"),

@@ -26,6 +26,7 @@ from fanxiang.core.history import history_of
 from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView, page_size_of
 from fanxiang.entrepreneurs.forms import founder_label
 from fanxiang.loans import applications as services
+from fanxiang.loans import todos as loan_todos
 from fanxiang.loans.applications import selectors, steps
 from fanxiang.loans.applications.filtersets import LoanApplicationFilter
 from fanxiang.loans.applications.forms import DocumentForm, SubmitForm, add_service_error
@@ -530,6 +531,10 @@ class QueueView(LoginRequiredMixin, View):
             status = ""
         if status:
             queue = queue.filter(status=status)
+        task = request.GET.get("task", "")
+        task_title = loan_todos.TITLES.get(task, "")
+        if task_title:  # one line of the to-do inbox (core.tasks): exactly the applications it counted
+            queue = queue.filter(pk__in=loan_todos.task_queryset(user, task).values("pk"))
         size = page_size_of(request, self.page_size)
         paginator = Paginator(queue, size)
         page = paginator.get_page(request.GET.get("page"))
@@ -556,6 +561,8 @@ class QueueView(LoginRequiredMixin, View):
                 "paginator": paginator,
                 "statuses": [(s, status_label(s)) for s in statuses],
                 "status": status,
+                "task": task if task_title else "",
+                "task_title": task_title,
                 "querystring": query.urlencode(),
                 "role_names": steps.role_labels(sorted(roles)),
                 "today": today,
