@@ -1,9 +1,10 @@
 """What each app contributes to the project, registered from its ``AppConfig.ready()``.
 
 Adding an app touches ``INSTALLED_APPS`` and nothing else central: the app's ``ready()`` registers its API
-routers, URL include, navigation entries, home-page panels, notification events, and its reference-data and
-demo-data loaders here; ``fanxiang/api.py``, ``fanxiang/urls.py``, the navigation, the home page, the
-notification templates and ``manage.py load_reference_data`` / ``load_demo`` read them back.
+routers, URL include, navigation entries, home-page panels, sections of a person's page, notification events,
+and its reference-data and demo-data loaders here; ``fanxiang/api.py``, ``fanxiang/urls.py``, the navigation,
+the home page, the person page, the notification templates and ``manage.py load_reference_data`` /
+``load_demo`` read them back. (The to-do inbox's sources register in :mod:`fanxiang.core.tasks`.)
 
 Example (``fanxiang/targets/apps.py``)::
 
@@ -131,6 +132,45 @@ def register_home_panel(panel: HomePanel) -> None:
 
 def home_panels() -> list[HomePanel]:
     return _sorted(_PANELS)
+
+
+# --------------------------------------------------------------------------- person sections
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    """A section of a person's page (the registry's entrepreneur detail): an app shows there what it holds
+    on that person — loans, credit ledger, policy grants, services, trainings, awards. ``render(person,
+    user)`` returns the section's HTML, already narrowed to what ``user`` may see (the app's own scope
+    rule), or ``None`` to leave the section out (e.g. the user may not read that app's records at all).
+    The registry app that owns the page imports none of them."""
+
+    key: str
+    title: str
+    render: Callable | str  # a callable, or "module:function"
+    order: int = 100
+
+
+_PERSON_SECTIONS: list[PersonSection] = []
+
+
+def register_person_section(section: PersonSection) -> None:
+    if all(s.key != section.key for s in _PERSON_SECTIONS):
+        _PERSON_SECTIONS.append(section)
+
+
+def person_sections() -> list[PersonSection]:
+    return _sorted(_PERSON_SECTIONS)
+
+
+def render_person_sections(person: Any, user: Any) -> list[dict]:
+    """``[{"key", "title", "html"}]`` of every registered section that has something to show."""
+    shown = []
+    for section in person_sections():
+        html = _load(section.render)(person, user)
+        if html is not None:
+            shown.append({"key": section.key, "title": section.title, "html": html})
+    return shown
 
 
 # --------------------------------------------------------------------------- notification events

@@ -28,6 +28,9 @@ class CreditConfig(AppConfig):
         grant(Role.BANK_OFFICER, "credit.recommender", {VIEW})
         registry.register_api("fanxiang.credit.api:router", "/credit", order=52)
         registry.register_urls("credit/", "fanxiang.credit.urls", order=52)
+        registry.register_person_section(
+            registry.PersonSection("credit", "诚信台账", "fanxiang.credit.person_section:render", order=20)
+        )
         registry.register_demo_loader("credit.demo", "fanxiang.credit.demo:load_credit_demo", order=55)
         register_nav(
             NavItem(

@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
+from fanxiang.core import registry
 from fanxiang.core.errors import DomainError
 from fanxiang.core.scope import ADD, CHANGE, REVEAL, VIEW, can, resolve
 from fanxiang.core.validators import check_credit_code, check_id_number
@@ -281,6 +282,8 @@ class EntrepreneurDetailView(ScopedDetailView):
             duplicates=duplicates,
             transfers=selectors.transfers_for_user(user).filter(entrepreneur=person).order_by("-created_at"),
             timeline=selectors.entrepreneur_timeline(user, person),
+            # what other apps hold on the person (loans, credit ledger, grants …), each in its own scope
+            sections=registry.render_person_sections(person, user),
         )
         return ctx
 

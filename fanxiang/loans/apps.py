@@ -42,6 +42,9 @@ class LoansConfig(AppConfig):
         registry.register_api("fanxiang.loans.repayment.api:router", "/loans", order=51)
         registry.register_api("fanxiang.loans.subsidy.api:router", "/loans", order=51)
         registry.register_urls("loans/", "fanxiang.loans.urls", order=50)
+        registry.register_person_section(
+            registry.PersonSection("loans", "创业担保贷款", "fanxiang.loans.person_section:render", order=10)
+        )
         registry.register_notification_events(*LOAN_EVENTS, order=10)
         registry.register_reference_loader(
             "loans", "fanxiang.loans.settings.reference:load_loan_reference", order=50

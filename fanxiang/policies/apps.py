@@ -41,6 +41,11 @@ class PoliciesConfig(AppConfig):
         registry.register_api("fanxiang.policies.api_grants:router", "/policies/grants", order=61)
         registry.register_demo_loader("policies.grants", "fanxiang.policies.demo:load_policies_demo", order=56)
         registry.register_urls("policies/", "fanxiang.policies.urls", order=60)
+        registry.register_person_section(
+            registry.PersonSection(
+                "policies", "政策享受记录", "fanxiang.policies.person_section:render", order=30
+            )
+        )
         registry.register_reference_loader("policies", _load_policies, order=70)
         register_nav(
             NavItem(_("政策库"), _("政策文件"), "policies:document_list", "policies.policydocument", order=40)
