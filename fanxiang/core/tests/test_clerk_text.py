@@ -159,3 +159,12 @@ def test_api_schema_errors_answer_in_chinese_with_codes(api):
     assert items["region"]["code"] == "missing" and items["region"]["message"] == "此项必填。"
     for messages in body["errors"].values():
         assert all(CJK.search(m) and "Input should" not in m and "Field required" not in m for m in messages)
+
+
+@pytest.mark.django_db
+def test_flash_messages_keep_the_code_out_of_the_text(web):
+    response = web("officer_411625").get("/loans/queue/", {"status": "bogus"}, follow=True)
+    body = response.content.decode()
+    messages = re.search(r'<ul class="messages">.*?</ul>', body, re.S).group()
+    assert 'data-code="filter.invalid"' in messages and "已显示全部待办" in messages
+    assert "（filter.invalid）" not in body
