@@ -19,7 +19,7 @@ from django.db.models.signals import post_delete, post_save
 
 from fanxiang.core.errors import InvalidInput
 from fanxiang.loans.choices import REGISTRY_TO_BORROWER, BorrowerCategory, BorrowerType
-from fanxiang.loans.models import LoanApplication, LoanPolicy
+from fanxiang.loans.models import LoanPolicy
 
 ISSUED = (
     "disbursed",
@@ -35,6 +35,7 @@ ACTIVE = ("disbursed", "repaying", "overdue", "extended")
 IN_PROGRESS = ("submitted", "hr_approved", "guarantee_approved", "bank_approved", "contracted", "returned")
 BAD = ("overdue", "compensated", "written_off")
 CENT = Decimal("0.01")
+POOR_HOUSEHOLD = "poor_household"  # the registry's priority group and the borrower category alike
 
 
 @dataclass
@@ -125,11 +126,76 @@ def _yuan(value: Decimal) -> str:
 
 
 def default_categories(entrepreneur: Any) -> list[str]:
-    mapped = REGISTRY_TO_BORROWER.get(getattr(entrepreneur, "category", ""), "")
-    cats = [mapped] if mapped else []
-    if entrepreneur is not None and entrepreneur.priority_groups.filter(code="poor_household").exists():
-        cats.append("poor_household")
-    return cats
+    """The borrower categories a person's registry record implies (registry category, poor household)."""
+    if entrepreneur is None:
+        return []
+    return registry_categories([entrepreneur])[entrepreneur.pk]
+
+
+def registry_categories(people: list[Any], poor: set[int] | None = None) -> dict[int, list[str]]:
+    """Per person, the borrower categories the registry record implies (registry category; poor household
+    from the priority groups — ``poor``: the ids known to be in it, else one query for all of them)."""
+    from fanxiang.entrepreneurs.models import Entrepreneur
+
+    people = [p for p in people if p is not None]
+    if poor is None:
+        poor = (
+            set(
+                Entrepreneur.priority_groups.through.objects.filter(
+                    entrepreneur_id__in=[p.pk for p in people], prioritygroup__code=POOR_HOUSEHOLD
+                ).values_list("entrepreneur_id", flat=True)
+            )
+            if people
+            else set()
+        )
+    out: dict[int, list[str]] = {}
+    for person in people:
+        mapped = REGISTRY_TO_BORROWER.get(getattr(person, "category", ""), "")
+        out[person.pk] = [mapped] if mapped else []
+        if person.pk in poor:
+            out[person.pk].append(POOR_HOUSEHOLD)
+    return out
+
+
+def join_messages(prefix: str, messages: list[str]) -> str:
+    """``prefix`` and the messages joined by "；", ending in one "。" (each message's own closing
+    punctuation dropped, so never "。；")."""
+    parts = [m.strip().rstrip("。；;.") for m in messages if m and m.strip()]
+    return prefix + "；".join(parts) + "。" if parts else prefix.rstrip("：:") + "。"
+
+
+def _labels(codes: list[str]) -> str:
+    return "、".join(str(BorrowerCategory(c).label) for c in codes if c in BorrowerCategory.values)
+
+
+# Which step of the application form collects what each rule checks (the rule name before any ":").
+# The form checks a step's own rules when the step is saved; the review (step 5) shows them all.
+RULE_STEPS = {
+    "policy": "loan",
+    "partnership_members": "borrower",
+    "amount_limit": "loan",
+    "term_limit": "loan",
+    "enterprise_business": "borrower",
+    "hire_ratio": "borrower",
+    "borrower_category": "borrower",
+    "partner_category": "borrower",
+    "age": "borrower",
+    "repeat_limit": "borrower",
+    "active_loan": "borrower",
+    "credit_history": "borrower",
+    "pending": "borrower",
+    "blacklist": "borrower",
+    "existing_debt": "borrower",
+}
+
+
+def rule_step(rule: str) -> str:
+    return RULE_STEPS.get(rule.split(":", 1)[0], "review")
+
+
+def checks_of_step(result: Result, step: str) -> list[Check]:
+    """The checks of ``result`` whose data the wizard step ``step`` collects."""
+    return [c for c in result.checks if rule_step(c.rule) == step]
 
 
 def check(
@@ -172,6 +238,10 @@ def check(
         )
         return Result(False, None, None, checks)
 
+    # history, credit and poor households: one round trip for the applicant and all partners together
+    people = [p for p in [entrepreneur, *partners] if p is not None]
+    history, on_blacklist, poor = _history([p.pk for p in people], apply_date, exclude_application_id)
+
     # limits
     if borrower_type == BorrowerType.ENTERPRISE:
         max_amount, max_term = policy.enterprise_max_amount, policy.enterprise_max_term_months
@@ -192,34 +262,29 @@ def check(
     else:
         max_amount, max_term = policy.individual_max_amount, policy.individual_max_term_months
 
-    add(
-        "amount_positive",
-        amount > 0,
-        "loan.amount_invalid",
-        "申请金额须大于0。" if amount <= 0 else "申请金额有效。",
-    )
-    add(
-        "amount_limit",
-        amount <= max_amount,
-        "loan.amount_over_limit",
-        f"申请金额 {_yuan(amount)} 超过上限 {_yuan(max_amount)}。"
-        if amount > max_amount
-        else f"申请金额未超过上限 {_yuan(max_amount)}。",
-    )
-    add(
-        "term_positive",
-        term_months >= 1,
-        "loan.term_invalid",
-        "贷款期限至少1个月。" if term_months < 1 else "期限有效。",
-    )
-    add(
-        "term_limit",
-        term_months <= max_term,
-        "loan.term_over_limit",
-        f"贷款期限 {term_months} 个月超过上限 {max_term} 个月。"
-        if term_months > max_term
-        else f"期限未超过 {max_term} 个月。",
-    )
+    # one check per subject: the amount (positive and within the limit), the term (likewise)
+    if amount <= 0:
+        add("amount_limit", False, "loan.amount_invalid", "申请金额须大于0。")
+    else:
+        add(
+            "amount_limit",
+            amount <= max_amount,
+            "loan.amount_over_limit",
+            f"申请金额 {_yuan(amount)} 超过上限 {_yuan(max_amount)}。"
+            if amount > max_amount
+            else f"申请金额 {_yuan(amount)}，未超过上限 {_yuan(max_amount)}。",
+        )
+    if term_months < 1:
+        add("term_limit", False, "loan.term_invalid", "贷款期限至少1个月。")
+    else:
+        add(
+            "term_limit",
+            term_months <= max_term,
+            "loan.term_over_limit",
+            f"贷款期限 {term_months} 个月超过上限 {max_term} 个月。"
+            if term_months > max_term
+            else f"贷款期限 {term_months} 个月，未超过上限 {max_term} 个月。",
+        )
 
     # who may borrow
     if borrower_type == BorrowerType.ENTERPRISE:
@@ -249,20 +314,38 @@ def check(
                 ),
             )
     else:
-        cats = list(borrower_categories) if borrower_categories else default_categories(entrepreneur)
         allowed = set(policy.eligible_categories)
         if policy.temporary_until and apply_date <= policy.temporary_until:
             allowed |= set(policy.temporary_categories)
+        # the registry's categories of everyone whose categories are not declared (no query: the poor
+        # households come with the history below)
+        implied = registry_categories([*([] if borrower_categories else [entrepreneur]), *partners], poor)
+        cats = (
+            list(borrower_categories)
+            if borrower_categories
+            else implied.get(getattr(entrepreneur, "pk", None), [])
+        )
         matched = [c for c in cats if c in allowed]
-        labels = "、".join(str(BorrowerCategory(c).label) for c in matched if c in BorrowerCategory.values)
         add(
             "borrower_category",
             bool(matched),
             "loan.category_not_eligible",
-            f"属于扶持对象：{labels}。"
+            f"属于扶持对象：{_labels(matched)}。"
             if matched
             else "申请人不属于创业担保贷款扶持对象（请选择符合的人员类别）。",
         )
+        # each partner must belong to an eligible group too (the same rule, from the partner's record)
+        for partner in partners:
+            ok_cats = [c for c in implied.get(partner.pk, []) if c in allowed]
+            add(
+                f"partner_category:{partner.pk}",
+                bool(ok_cats),
+                "loan.partner_category_ineligible",
+                f"合伙人{partner.name}属于扶持对象：{_labels(ok_cats)}。"
+                if ok_cats
+                else f"合伙人{partner.name}不属于创业担保贷款扶持对象（人员登记类别不在扶持范围内），"
+                "请核实其人员类别或更换合伙人。",
+            )
         for person in [entrepreneur, *partners]:
             if person is None:
                 continue
@@ -276,9 +359,7 @@ def check(
                 f"{person.name}申请时{age}周岁，{'不在' if not ok else '在'}{'男' if person.sex == 'M' else '女'}性{policy.min_age}–{top}周岁范围内。",
             )
 
-    # history and credit: one round trip for the applicant and all partners together
-    people = [p for p in [entrepreneur, *partners] if p is not None]
-    history, on_blacklist = _history([p.pk for p in people], apply_date, exclude_application_id)
+    # history and credit (read above)
     for person in people:
         statuses = history[person.pk]
         issued = sum(1 for s in statuses if s in ISSUED)
@@ -332,40 +413,53 @@ def check(
 
 def _history(
     ids: list[int], day: dt.date, exclude_application_id: int | None = None
-) -> tuple[dict[int, list[str]], set[int]]:
-    """Per person, the statuses of their loan applications, and who is on the blacklist on ``day`` (the
-    latest blacklist/lift line on or before the day is a blacklisting whose period covers it): both from one
-    ``UNION ALL`` query. Written as SQL from the models' metadata (identifiers quoted, values as parameters):
+) -> tuple[dict[int, list[str]], set[int], set[int]]:
+    """Per person, the statuses of the loan applications they are on — as lead borrower or as partner
+    (``selectors.person_loan_links_sql``) —, who is on the blacklist on ``day`` (the latest blacklist/lift
+    line on or before the day is a blacklisting whose period covers it) and who is in the poor-household
+    priority group (a borrower category): all from one ``UNION ALL`` query. Written as SQL from the models' metadata (identifiers quoted, values as parameters):
     on this hot path the ORM's compilation cost more than the query."""
     from fanxiang.credit.models import CreditEntry, CreditEvent
+    from fanxiang.entrepreneurs.models import Entrepreneur, PriorityGroup
+    from fanxiang.loans.applications.selectors import person_loan_links_sql
 
     statuses: dict[int, list[str]] = {pk: [] for pk in ids}
     if not ids:
-        return statuses, set()
+        return statuses, set(), set()
     qn = connection.ops.quote_name
-    loans, entries = LoanApplication._meta, CreditEntry._meta
+    entries = CreditEntry._meta
+    groups, in_group = PriorityGroup._meta, Entrepreneur.priority_groups.through._meta
 
     def col(meta, name: str) -> str:
         return qn(meta.get_field(name).column)
 
     marks = ", ".join(["%s"] * len(ids))
-    exclude = f" AND {col(loans, 'id')} <> %s" if exclude_application_id else ""
+    links, link_params = person_loan_links_sql(ids, exclude_application_id)
     sql = (
-        f"SELECT {col(loans, 'entrepreneur')}, 0, {col(loans, 'status')}, NULL, {col(loans, 'id')}, NULL "  # noqa: S608
-        f"FROM {qn(loans.db_table)} WHERE {col(loans, 'entrepreneur')} IN ({marks}){exclude} "
+        f"SELECT links.person_id, 0, links.status, NULL, links.loan_id, NULL FROM ({links}) links "  # noqa: S608
         f"UNION ALL SELECT {col(entries, 'entrepreneur')}, 1, {col(entries, 'event')}, {col(entries, 'date')}, "
         f"{col(entries, 'id')}, {col(entries, 'until')} FROM {qn(entries.db_table)} "
         f"WHERE {col(entries, 'entrepreneur')} IN ({marks}) AND {col(entries, 'event')} IN (%s, %s) "
-        f"AND {col(entries, 'date')} <= %s"
+        f"AND {col(entries, 'date')} <= %s "
+        f"UNION ALL SELECT g.{col(in_group, 'entrepreneur')}, 2, NULL, NULL, NULL, NULL FROM {qn(in_group.db_table)} g "
+        f"JOIN {qn(groups.db_table)} pg ON pg.{col(groups, 'id')} = g.{col(in_group, 'prioritygroup')} "
+        f"WHERE g.{col(in_group, 'entrepreneur')} IN ({marks}) AND pg.{col(groups, 'code')} = %s"
     )
-    params = [*ids, *([exclude_application_id] if exclude_application_id else []), *ids]
-    params += [CreditEvent.BLACKLISTED, CreditEvent.BLACKLIST_LIFTED, day]
+    params = [*link_params, *ids, CreditEvent.BLACKLISTED, CreditEvent.BLACKLIST_LIFTED, day, *ids]
+    params.append(POOR_HOUSEHOLD)
+    poor: set[int] = set()
     latest: dict[int, tuple[dt.date, int, str, dt.date | None]] = {}
+    seen: set[tuple[int, int]] = set()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for person_id, kind, value, when, pk, until in cursor.fetchall():
+            if kind == 2:
+                poor.add(person_id)
+                continue
             if kind == 0:
-                statuses[person_id].append(value)
+                if (person_id, pk) not in seen:  # one loan counts once per person
+                    seen.add((person_id, pk))
+                    statuses[person_id].append(value)
                 continue
             when, until = _as_date(when), _as_date(until)  # SQLite hands dates back as text
             if person_id not in latest or (when, pk) > latest[person_id][:2]:
@@ -375,7 +469,7 @@ def _history(
         for person_id, (_when, _pk, event, until) in latest.items()
         if event == CreditEvent.BLACKLISTED and (until is None or until >= day)
     }
-    return statuses, blacklisted
+    return statuses, blacklisted, poor
 
 
 def _as_date(value: Any) -> dt.date | None:

@@ -593,7 +593,9 @@ def _submit(ctx: Context) -> None:
             errors.setdefault(item["field"], []).append(item["message"])
         raise InvalidInput(
             "loan.incomplete",
-            f"申请材料不完整，共{len(missing)}项：" + "；".join(i["message"] for i in missing),
+            eligibility.join_messages(
+                f"申请材料不完整，共{len(missing)}项：", [i["message"] for i in missing]
+            ),
             errors=errors,
             details={"items": missing},
         )
@@ -601,7 +603,7 @@ def _submit(ctx: Context) -> None:
     if result.hard_failures:
         raise InvalidInput(
             "loan.not_eligible",
-            "不符合创业担保贷款条件：" + "；".join(c.message for c in result.hard_failures),
+            eligibility.join_messages("不符合创业担保贷款条件：", [c.message for c in result.hard_failures]),
             details={"checks": _failing(result.hard_failures)},
         )
     overridden = {o.get("rule") for o in app.overrides}
@@ -609,7 +611,9 @@ def _submit(ctx: Context) -> None:
     if pending:
         raise Conflict(
             "loan.override_required",
-            "以下事项须县区人社经办人员核实并人工认定后方可提交：" + "；".join(c.message for c in pending),
+            eligibility.join_messages(
+                "以下事项须县区人社经办人员核实并人工认定后方可提交：", [c.message for c in pending]
+            ),
             details={"checks": _failing(pending)},
         )
     policy = result.policy

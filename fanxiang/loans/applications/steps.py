@@ -28,8 +28,8 @@ from fanxiang.credit.models import Recommender
 from fanxiang.entrepreneurs.choices import RecordStatus
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
 from fanxiang.loans import applications as services
+from fanxiang.loans.applications import eligibility, workflow
 from fanxiang.loans.applications import forms as f
-from fanxiang.loans.applications import workflow
 from fanxiang.loans.applications.eligibility import Check
 from fanxiang.loans.choices import BorrowerType, DocumentKind
 from fanxiang.loans.models import LoanApplication, LoanEvent
@@ -139,6 +139,67 @@ def save(
     return services.application_update(actor=actor, application=application, data=data, today=today)
 
 
+# --------------------------------------------------------------------------- each step's own rules
+
+# the field of a step form a failing rule is shown under (the others go above the form)
+RULE_FIELDS = {
+    "amount_limit": "amount",
+    "term_limit": "term_months",
+    "borrower_category": "borrower_categories",
+    "partner_category": "partners",
+    "partnership_members": "partners",
+    "enterprise_business": "business",
+    "hire_ratio": "new_eligible_hires",
+}
+
+
+class StepRefused(Exception):
+    """A step's own hard eligibility rules fail with the values just entered (nothing is stored)."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        super().__init__("; ".join(c.code for c in checks))
+        self.checks = checks
+
+
+def step_failures(step: WizardStep, application: LoanApplication, day: dt.date) -> list[Check]:
+    """The hard failures among the eligibility rules that ``step`` collects (``eligibility.RULE_STEPS``):
+    the amount and term limits of the borrower's kind at step 2, who borrows (categories of applicant and
+    partners, age, history, blacklist, enterprise figures) at step 1. The review (step 5) shows them all."""
+    if step.key not in (BORROWER, LOAN):
+        return []
+    result = services.run_eligibility(application, day)
+    return [c for c in eligibility.checks_of_step(result, step.key) if not c.passed and c.severity == "hard"]
+
+
+def save_checked(
+    step: WizardStep,
+    form: f.ApplicationForm,
+    *,
+    actor: Any,
+    application: LoanApplication | None = None,
+    today: dt.date | None = None,
+) -> LoanApplication:
+    """:func:`save`, then the step's own rules on what was entered: when one fails the save is rolled back
+    and :class:`StepRefused` raised (put it on the form with :func:`add_step_errors`)."""
+    from django.db import transaction
+
+    day = today or form.today
+    with transaction.atomic():
+        app = save(step, form, actor=actor, application=application, today=today)
+        failures = step_failures(step, app, day)
+        if failures:
+            raise StepRefused(failures)
+    return app
+
+
+def add_step_errors(form: f.ApplicationForm, checks: list[Check]) -> None:
+    """Each failing rule under its field (or above the form), with its code."""
+    for c in checks:
+        field = RULE_FIELDS.get(c.rule.split(":", 1)[0])
+        form.add_error(field if field in form.fields else None, f"{c.message}（{c.code}）")
+    form.error_code = checks[0].code if checks else form.error_code
+
+
 def can_edit(user: Any, application: LoanApplication) -> bool:
     """Whether ``user`` may fill in the application form now (applicant side, draft or returned)."""
     return application.status in services.EDITABLE and bool(
@@ -164,6 +225,10 @@ class Review:
     missing: list[dict[str, str]]
     pending_overrides: list[Check]
     overrides: list[dict]
+
+    @property
+    def hard_failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed and c.severity == "hard"]
 
     @property
     def can_submit(self) -> bool:

@@ -374,7 +374,14 @@ class ApplicationStepView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self.render_step(form, status=422)
         try:
-            app = steps.save(self.step, form, actor=request.user, application=self.app, today=self.today)
+            app = steps.save_checked(
+                self.step, form, actor=request.user, application=self.app, today=self.today
+            )
+        except steps.StepRefused as exc:  # the step's own rules: nothing stored, shown on this step
+            steps.add_step_errors(form, exc.checks)
+            if self.app is not None:
+                self.app = _application_or_404(request.user, self.app.pk)
+            return self.render_step(form, status=422)
         except DomainError as exc:
             add_service_error(form, exc)
             return self.render_step(form, status=exc.status)
