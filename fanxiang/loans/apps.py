@@ -50,6 +50,19 @@ class LoansConfig(AppConfig):
             "loans", "fanxiang.loans.settings.reference:load_loan_reference", order=50
         )
         registry.register_hook("credit.ledger_loans", ledger_loans)
+        # city admins: warn when the newest LPR on record is more than three months old
+        from fanxiang.accounts.roles import Role
+        from fanxiang.loans.settings.home_panel import lpr_stale_panel
+
+        registry.register_home_panel(
+            registry.HomePanel(
+                "loans.lpr_stale",
+                "loans/_home_lpr_stale.html",
+                lpr_stale_panel,
+                roles=(Role.CITY_ADMIN,),
+                order=5,
+            )
+        )
 
     def _register_workflow(self) -> None:
         """Application workflow: change log of uploads and tranches, the clerk's view of recommenders (to

@@ -97,21 +97,29 @@ POLICIES = [
     },
 ]
 
-# 1-year LPR announcements (percent). Recalled values, not verified against the PBoC releases: marked
-# unconfirmed; a city admin confirms or corrects them.
+# LPR announcements (percent): (date, 1-year, 5-year and over, confirmed). ``confirmed`` is True only for a
+# value checked against a source; the loader ships it as LprRate.confirmed and a city admin confirms or
+# corrects the others on the LPR settings page. All values below are recalled, not checked against the
+# PBoC / CFETS releases (the 2024–2025 ones were named in issue 12; a search of the stored pages did not
+# find the announcements): all unconfirmed.
 LPR = [
     # before the August 2019 reform: the 1-year 贷款基础利率 (4.31% from late October 2015; recalled); the
     # old rate had no 5-year tenor, the column holds the 5-year+ benchmark lending rate (4.90%). Needed by the
     # 2019 policy's rate cap and enterprise subsidy for contracts before 2019-08-20.
-    (dt.date(2015, 10, 26), "4.31", "4.90"),
-    (dt.date(2019, 8, 20), "4.25", "4.85"),
-    (dt.date(2019, 9, 20), "4.20", "4.85"),
-    (dt.date(2019, 11, 20), "4.15", "4.80"),
-    (dt.date(2020, 2, 20), "4.05", "4.75"),
-    (dt.date(2020, 4, 20), "3.85", "4.65"),
-    (dt.date(2021, 12, 20), "3.80", "4.65"),
-    (dt.date(2022, 1, 20), "3.70", "4.60"),
-    (dt.date(2022, 8, 22), "3.65", "4.30"),
-    (dt.date(2023, 6, 20), "3.55", "4.20"),
-    (dt.date(2023, 8, 21), "3.45", "4.20"),
+    (dt.date(2015, 10, 26), "4.31", "4.90", False),
+    (dt.date(2019, 8, 20), "4.25", "4.85", False),
+    (dt.date(2019, 9, 20), "4.20", "4.85", False),
+    (dt.date(2019, 11, 20), "4.15", "4.80", False),
+    (dt.date(2020, 2, 20), "4.05", "4.75", False),
+    (dt.date(2020, 4, 20), "3.85", "4.65", False),
+    (dt.date(2021, 12, 20), "3.80", "4.65", False),
+    (dt.date(2022, 1, 20), "3.70", "4.60", False),
+    (dt.date(2022, 8, 22), "3.65", "4.30", False),
+    (dt.date(2023, 6, 20), "3.55", "4.20", False),
+    (dt.date(2023, 8, 21), "3.45", "4.20", False),
+    # 2024–2025 announcements (issue 12; 5-year+ cut alone on 2024-02-20)
+    (dt.date(2024, 2, 20), "3.45", "3.95", False),
+    (dt.date(2024, 7, 22), "3.35", "3.85", False),
+    (dt.date(2024, 10, 21), "3.10", "3.60", False),
+    (dt.date(2025, 5, 20), "3.00", "3.50", False),
 ]

@@ -1,7 +1,7 @@
 """The loan application API end to end, one token per role, and every side path of the review chain.
 
 Dates: the review runs "today" (the 2021+ policy: individual cap 200,000 yuan; the latest shipped 1-year LPR
-3.45% + 50 BP → rate cap 3.95%)."""
+3.00% (2025-05-20) + 50 BP → rate cap 3.50%)."""
 
 from __future__ import annotations
 
@@ -274,13 +274,13 @@ def test_rate_over_cap(api, demo, person):
     act(officer, app_id, "hr_approve")
     act(api("guarantee_officer"), app_id, "guarantee_approve")
     before = snapshot(app_id)
-    response = act(bank, app_id, "bank_approve", {"annual_rate": "3.9501"})
+    response = act(bank, app_id, "bank_approve", {"annual_rate": "3.5001"})
     assert response.status_code == 422 and code(response) == "loan.rate_over_cap"
-    assert response.json()["details"]["cap"] == "3.9500"  # LPR 3.45% + 50 BP
+    assert response.json()["details"]["cap"] == "3.5000"  # LPR 3.00% (2025-05-20) + 50 BP
     assert snapshot(app_id) == before
     over_requested = act(bank, app_id, "bank_approve", {"annual_rate": "3.5", "approved_amount": "100000.01"})
     assert code(over_requested) == "loan.approved_over_requested"
-    ok = act(bank, app_id, "bank_approve", {"annual_rate": "3.95"})
+    ok = act(bank, app_id, "bank_approve", {"annual_rate": "3.50"})
     assert ok.status_code == 200 and ok.json()["approved_amount"] == "100000.00"
     act(bank, app_id, "sign_contract")
     high = act(
@@ -305,10 +305,10 @@ def test_merged_review_runs_in_parallel(api, person):
     # each reviewer sees it in their queue from ``submitted``
     for client in (officer, guarantee, bank):
         assert any(i["id"] == app_id for i in client.get("/api/v1/loans/queue").json()["items"])
-    one = act(bank, app_id, "bank_approve", {"annual_rate": "3.6", "approved_amount": "90000.00"})
+    one = act(bank, app_id, "bank_approve", {"annual_rate": "3.4", "approved_amount": "90000.00"})
     assert one.status_code == 200 and one.json()["status"] == "submitted" and one.json()["bank_ok"] is True
     assert not any(i["id"] == app_id for i in bank.get("/api/v1/loans/queue").json()["items"])
-    twice = act(bank, app_id, "bank_approve", {"annual_rate": "3.6"})
+    twice = act(bank, app_id, "bank_approve", {"annual_rate": "3.4"})
     assert twice.status_code == 409 and code(twice) == "loan.wrong_state"
     two = act(guarantee, app_id, "guarantee_approve")
     assert two.json()["status"] == "submitted" and two.json()["waiting_for"] == ["county_officer"]

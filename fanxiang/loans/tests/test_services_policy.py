@@ -211,12 +211,12 @@ def test_share_by_year_needs_shares_and_temporary_groups_need_an_end(demo):
 def test_lpr_add_correct_and_confirm(demo):
     admin = demo["city_admin"]
     rate = policy_services.lpr_rate_create(
-        actor=admin, effective_date="2024-02-20", one_year="3.45", five_year="3.95"
+        actor=admin, effective_date="2026-01-20", one_year="3.45", five_year="3.95"
     )
     assert (rate.one_year, rate.five_year, rate.confirmed) == (Decimal("3.45"), Decimal("3.95"), False)
     with pytest.raises(InvalidInput) as exc:
         policy_services.lpr_rate_create(
-            actor=admin, effective_date="2024-02-20", one_year="3.45", five_year="3.95"
+            actor=admin, effective_date="2026-01-20", one_year="3.45", five_year="3.95"
         )
     assert codes(exc) == {"effective_date": "lpr.duplicate_date"}
     with pytest.raises(InvalidInput) as exc:
@@ -237,7 +237,7 @@ def test_lpr_add_correct_and_confirm(demo):
         )
     rate.refresh_from_db()
     assert rate.one_year == Decimal("3.45")
-    assert LprRate.objects.filter(effective_date=d("2024-02-20")).count() == 1
+    assert LprRate.objects.filter(effective_date=d("2026-01-20")).count() == 1
 
 
 # --------------------------------------------------------------------------- holidays

@@ -2,7 +2,7 @@
 fields with their codes, submission), the reviewer queue, and the detail page's action forms — each side
 path through the pages, wrong role / wrong state / other county refused with the code and nothing changed.
 
-Dates: "today" (the 2021+ policy: individual cap 200,000 yuan; rate cap 3.95%)."""
+Dates: "today" (the 2021+ policy: individual cap 200,000 yuan; rate cap 3.50%)."""
 
 from __future__ import annotations
 

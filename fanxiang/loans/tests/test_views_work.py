@@ -540,13 +540,13 @@ def test_lpr_page_add_and_confirm(demo, web):
     assert "2020-04-20" in body and "3.8500" in body and "未核实" in body
     assert (
         admin.post(
-            "/loans/settings/lpr/", {"effective_date": "2024-07-22", "one_year": "3.35", "five_year": "3.85"}
+            "/loans/settings/lpr/", {"effective_date": "2026-01-20", "one_year": "3.35", "five_year": "3.85"}
         ).status_code
         == 302
     )
-    rate = LprRate.objects.get(effective_date=d("2024-07-22"))
+    rate = LprRate.objects.get(effective_date=d("2026-01-20"))
     again = admin.post(
-        "/loans/settings/lpr/", {"effective_date": "2024-07-22", "one_year": "3.35", "five_year": "3.85"}
+        "/loans/settings/lpr/", {"effective_date": "2026-01-20", "one_year": "3.35", "five_year": "3.85"}
     )
     assert again.status_code == 422 and "lpr.duplicate_date" in text(again)
     bad = admin.post(
