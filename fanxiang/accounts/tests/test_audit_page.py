@@ -37,7 +37,11 @@ def test_audit_page_renders_entry_with_items_keys_values_fields(web, demo):
 
 def test_change_rows_are_pairs_whatever_the_keys(demo):
     entry = _entry(demo)
-    assert audit_change_rows(entry) == [("items", "0", "12"), ("keys", "a", "b"), ("values", "旧值甲", "新值乙")]
+    assert audit_change_rows(entry) == [
+        ("items", "0", "12"),
+        ("keys", "a", "b"),
+        ("values", "旧值甲", "新值乙"),
+    ]
     assert audit_note_rows(entry) == [("items", 12), ("keys", "k")]
 
 
