@@ -81,6 +81,7 @@ class RecommenderListView(ScopedListView):
     filterset_class = RecommenderFilter
     columns = RECOMMENDER_COLUMNS
     detail_url_name = "credit:recommender_detail"
+    edit_url_name = "credit:recommender_edit"
     export_url_name = "credit:recommender_export"
     create_url_name = "credit:recommender_create"
 
@@ -92,7 +93,8 @@ class RecommenderListView(ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        ctx["items"] = [(r, r.valid_on(today)) for r in ctx["object_list"]]
+        for r in ctx["object_list"]:
+            r.valid_today = r.valid_on(today)
         ctx["today"] = today
         return ctx
 

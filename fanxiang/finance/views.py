@@ -85,6 +85,7 @@ class ProductListView(ScopedListView):
     filterset_class = ProductFilter
     columns = PRODUCT_COLUMNS
     detail_url_name = "finance:product_detail"
+    edit_url_name = "finance:product_edit"
     export_url_name = "finance:product_export"
     create_url_name = "finance:product_create"
 
