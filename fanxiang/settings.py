@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "fanxiang.finance",
     "fanxiang.notifications",
     "fanxiang.portal",
+    "fanxiang.onestop",
     "fanxiang.demo",
 ]
 

@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "loans": 4,
     "portal": 4,
     "notifications": 4,
+    "onestop": 4,
     # dashboards: read everything, written by nobody below
     "targets": 5,
     "demo": 5,

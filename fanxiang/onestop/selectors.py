@@ -1,0 +1,140 @@
+"""Every read of the one-stop app: querysets start from ``Model.objects.for_user(user, action)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from fanxiang.core import calendar
+from fanxiang.core.scope import VIEW, get_for_user
+from fanxiang.onestop.choices import CLOCK_RUNNING, CentreStatus
+from fanxiang.onestop.models import Centre, Rating, Rectification, ServiceRequest, ServiceType
+from fanxiang.onestop.workflows import REQUESTS, clock_figures
+from fanxiang.regions.models import Region, RegionLevel
+
+
+def centres_for_user(user: Any, *, region: str | None = None) -> QuerySet[Centre]:
+    qs = Centre.objects.for_user(user, VIEW).select_related("region").prefetch_related("services")
+    if region:
+        found = Region.objects.filter(code=region).first()
+        qs = qs.filter(region__tree_path__startswith=found.tree_path) if found else qs.none()
+    return qs.order_by("region__code", "name", "pk")
+
+
+def centre_detail(user: Any, centre_id: int) -> Centre:
+    return get_for_user(Centre, user, VIEW, pk=centre_id)
+
+
+def service_types() -> QuerySet[ServiceType]:
+    """Reference data, the same for everyone."""
+    return ServiceType.objects.filter(is_active=True).prefetch_related("time_limits")
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Past the due date while the clock runs (a paused request is waiting for the applicant)."""
+    return Q(status__in=CLOCK_RUNNING, due_date__lt=today)
+
+
+def due_soon_q(today: dt.date) -> Q:
+    """At or past the due-soon day (80 % of the time used) and not yet overdue."""
+    return Q(status__in=CLOCK_RUNNING, due_soon_on__lte=today, due_date__gte=today)
+
+
+def requests_for_user(
+    user: Any,
+    *,
+    status: str | None = None,
+    service_type: str | None = None,
+    centre: int | None = None,
+    region: str | None = None,
+    overdue: bool | None = None,
+    due_soon: bool | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[ServiceRequest]:
+    today = today or timezone.localdate()
+    qs = ServiceRequest.objects.for_user(user, VIEW).select_related(
+        "service_type", "centre", "centre__region", "origin_centre"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if service_type:
+        qs = qs.filter(service_type__code=service_type)
+    if centre:
+        qs = qs.filter(centre_id=centre)
+    if region:
+        found = Region.objects.filter(code=region).first()
+        qs = qs.filter(centre__region__tree_path__startswith=found.tree_path) if found else qs.none()
+    if overdue is not None:
+        qs = qs.filter(overdue_q(today)) if overdue else qs.exclude(overdue_q(today))
+    if due_soon is not None:
+        qs = qs.filter(due_soon_q(today)) if due_soon else qs.exclude(due_soon_q(today))
+    return qs.order_by("-created_at", "-id")
+
+
+def request_detail(user: Any, request_id: int) -> ServiceRequest:
+    return get_for_user(ServiceRequest, user, VIEW, pk=request_id)
+
+
+def deadline_state(req: ServiceRequest, today: dt.date) -> dict:
+    """``working_days_left``, ``paused_days``, ``paused``, ``overdue``, ``due_soon`` of one request today."""
+    figures = clock_figures(req, today)
+    running = req.status in CLOCK_RUNNING
+    due = figures["due"]
+    left = calendar.working_days_left(due, today) if due and (running or figures["paused"]) else None
+    return {
+        "due_date": due,
+        "working_days_left": left,
+        "paused_days": figures["paused_days"],
+        "paused": figures["paused"],
+        "overdue": running and due is not None and today > due,
+        "due_soon": running
+        and req.due_soon_on is not None
+        and req.due_soon_on <= today <= (due or req.due_soon_on),
+    }
+
+
+def rectifications_for_user(user: Any) -> QuerySet[Rectification]:
+    return Rectification.objects.for_user(user, VIEW).select_related("request", "rating").order_by("-id")
+
+
+def allowed_actions(req: ServiceRequest, user: Any) -> list[str]:
+    return [a for a in REQUESTS.allowed_actions(req, user) if a != "submit"]
+
+
+def coverage(user: Any, year: int) -> list[dict]:
+    """Per county in the user's scope: whether it has a centre in service by the end of ``year`` (the seed's
+    "every county has a centre in 2020"), which one, and its standard grade (none until assessments exist)."""
+    counties = Region.objects.for_user(user, VIEW).filter(level=RegionLevel.COUNTY).order_by("code")
+    end = dt.date(year, 12, 31)
+    centres: dict[int, Centre] = {}
+    for c in (
+        Centre.objects.filter(region__in=counties, status=CentreStatus.ACTIVE)
+        .filter(Q(opened_on__isnull=True) | Q(opened_on__lte=end))
+        .order_by("opened_on", "pk")
+    ):
+        centres.setdefault(c.region_id, c)
+    rows = []
+    for county in counties:
+        c = centres.get(county.pk)
+        rows.append(
+            {
+                "region": county.code,
+                "region_name": county.name,
+                "has_centre": c is not None,
+                "centre": None if c is None else {"id": c.pk, "name": c.name},
+                "grade": None,
+                "assessed_on": None,
+            }
+        )
+    return rows
+
+
+def rectification_detail(user: Any, rect_id: int) -> Rectification:
+    return get_for_user(Rectification, user, VIEW, pk=rect_id)
+
+
+def ratings_for_user(user: Any) -> QuerySet[Rating]:
+    return Rating.objects.for_user(user, VIEW).order_by("-created_at", "-id")

@@ -1,0 +1,117 @@
+"""Region-scope cases of the one-stop app: a county's centres, service requests, ratings and rectifications
+are invisible and unwritable to another county's officer."""
+
+import datetime as dt
+import itertools
+
+from fanxiang.core.testing import ScopeCase
+from fanxiang.onestop import services
+from fanxiang.onestop.models import Centre, Rating, Rectification, ServiceRequest
+from fanxiang.onestop.tests.factories import centre, centre_of, clerk, person, request_in
+
+_seq = itertools.count(1)
+DAY = dt.date(2020, 9, 18)
+
+
+def make_centre(county: str) -> Centre:
+    return centre(county, name=f"服务中心标记{county}-{next(_seq)}")
+
+
+def write_centre(api_client, web_client, other_region: str) -> None:
+    response = api_client.post("/api/v1/onestop/centres/", {"region": other_region, "name": "越权中心"})
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "scope.region_forbidden"
+
+
+def make_request(county: str) -> ServiceRequest:
+    return request_in("submitted", county, description=f"工单标记{county}-{next(_seq)}")
+
+
+def write_request(api_client, web_client, other_region: str) -> None:
+    response = api_client.post(
+        "/api/v1/onestop/requests/",
+        {
+            "service_type": "startup_guidance",
+            "channel": "window",
+            "centre": centre_of(other_region).pk,
+            "entrepreneur": person("411625").pk,
+            "description": "越权登记",
+        },
+    )
+    assert response.status_code == 422 and response.json()["code"] == "onestop.centre_unknown"
+    other = ServiceRequest.objects.filter(centre__region__code=other_region).first()
+    for action, body in (("accept", {}), ("reject", {"reason": "越权"}), ("withdraw", {})):
+        response = api_client.post(f"/api/v1/onestop/requests/{other.pk}/actions/{action}", body)
+        assert response.status_code == 404, (action, response.content)
+    other.refresh_from_db()
+    assert other.status == "submitted"
+
+
+def _rated(county: str, level: int) -> Rating:
+    req = request_in("completed", county)
+    return services.rating_create(
+        actor=clerk(county),
+        service_request=req,
+        level=level,
+        comment=f"评价标记{county}-{next(_seq)}",
+        today=DAY,
+    )
+
+
+def make_rating(county: str) -> Rating:
+    return _rated(county, 4)
+
+
+def write_rating(api_client, web_client, other_region: str) -> None:
+    other = request_in("completed", other_region)
+    response = api_client.post(f"/api/v1/onestop/requests/{other.pk}/rating", {"level": 1})
+    assert response.status_code == 404, response.content
+
+
+def make_rectification(county: str) -> Rectification:
+    return _rated(county, 1).rectification
+
+
+def write_rectification(api_client, web_client, other_region: str) -> None:
+    other = Rectification.objects.filter(request__centre__region__code=other_region).first()
+    response = api_client.post(
+        f"/api/v1/onestop/rectifications/{other.pk}/actions/call_back", {"note": "越权"}
+    )
+    assert response.status_code == 404, response.content
+    other.refresh_from_db()
+    assert other.status == "open"
+
+
+CASES = [
+    ScopeCase(
+        model=Centre,
+        make=make_centre,
+        api_list="/api/v1/onestop/centres/",
+        api_detail=lambda c: f"/api/v1/onestop/centres/{c.pk}",
+        marker=lambda c: c.name,
+        write=write_centre,
+    ),
+    ScopeCase(
+        model=ServiceRequest,
+        make=make_request,
+        api_list="/api/v1/onestop/requests/",
+        api_detail=lambda r: f"/api/v1/onestop/requests/{r.pk}",
+        marker=lambda r: r.description,
+        write=write_request,
+    ),
+    ScopeCase(
+        model=Rating,
+        make=make_rating,
+        api_list="/api/v1/onestop/ratings/",
+        marker=lambda r: r.comment,
+        write=write_rating,
+    ),
+    ScopeCase(
+        model=Rectification,
+        make=make_rectification,
+        api_list="/api/v1/onestop/rectifications/",
+        api_detail=lambda r: f"/api/v1/onestop/rectifications/{r.pk}",
+        marker=lambda r: r.rating.comment,
+        write=write_rectification,
+    ),
+]
