@@ -40,7 +40,7 @@ TASK_EVENTS = (
         "新的待办（办理人）",
         ("what", "number", "name", "region", "step"),
         "新的待办：{what}{number}",
-        "{what}{number}（{name}，{region}）已到您办理：{step}。请在首页“我的待办”中办理。",
+        "{what}{number}（{name}，{region}）等待您办理（当前状态：{step}），请在首页“我的待办”中处理。",
         sample=(
             ("what", "贷款申请"),
             ("number", "DK2020411625000001"),
