@@ -69,6 +69,7 @@ def test_function_views_page_through_the_same_pager(demo, web):
     html = text(client.get("/accounts/users/", {"page_size": 2}))
     assert body_rows(html) == 2
     assert 'data-testid="pager"' in html and "page_size=2" in html
+    assert html.count('data-testid="row-actions"') == 2  # 操作: the user page (roles, lock, password there)
 
 
 def test_breadcrumbs_on_a_second_level_page_and_none_on_home(demo, web):
