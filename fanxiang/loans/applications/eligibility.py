@@ -415,13 +415,13 @@ def _history(
     ids: list[int], day: dt.date, exclude_application_id: int | None = None
 ) -> tuple[dict[int, list[str]], set[int], set[int]]:
     """Per person, the statuses of the loan applications they are on — as lead borrower or as partner
-    (``selectors.person_loan_links_sql``) —, who is on the blacklist on ``day`` (the latest blacklist/lift
+    (``people.person_loan_links_sql``) —, who is on the blacklist on ``day`` (the latest blacklist/lift
     line on or before the day is a blacklisting whose period covers it) and who is in the poor-household
     priority group (a borrower category): all from one ``UNION ALL`` query. Written as SQL from the models' metadata (identifiers quoted, values as parameters):
     on this hot path the ORM's compilation cost more than the query."""
     from fanxiang.credit.models import CreditEntry, CreditEvent
     from fanxiang.entrepreneurs.models import Entrepreneur, PriorityGroup
-    from fanxiang.loans.applications.selectors import person_loan_links_sql
+    from fanxiang.loans.applications.people import person_loan_links_sql
 
     statuses: dict[int, list[str]] = {pk: [] for pk in ids}
     if not ids:
