@@ -26,6 +26,7 @@ class TargetOut(Schema):
     value: Decimal
     unit: str
     source: str
+    loan_categories: list[str]
     updated_at: datetime
 
     @staticmethod
@@ -77,6 +78,9 @@ class IndicatorProgress(Schema):
     ratio: Decimal | None
     children: list[ChildProgress]
     months: list[MonthProgress]
+    categories: list[str] = []  # a loan indicator: the borrower categories counted towards the target
+    categories_label: str = ""
+    all_loans: Decimal | None = None  # a loan indicator: all guaranteed loans, whatever the borrower
 
 
 class ProgressOut(Schema):
@@ -114,6 +118,7 @@ class TargetIn(InputSchema):
     value: Money
     source: str = ""
     breakdown: list[BreakdownItem] | None = None
+    loan_categories: list[str] | None = None  # guaranteed loans: the borrower categories counted
 
 
 @router.post(
@@ -144,4 +149,5 @@ def target_upsert(request, payload: TargetIn):
         value=payload.value,
         breakdown=breakdown,
         source=payload.source,
+        loan_categories=payload.loan_categories,
     )

@@ -20,6 +20,14 @@ INDICATOR_UNITS = {
     Indicator.GUARANTEED_LOANS: "元",
 }
 COUNT_INDICATORS = {Indicator.NEW_ENTREPRENEURS, Indicator.JOBS_CREATED}
+# indicators counted from loans, restricted to the borrower categories the target names (point (四): loans
+# to returning migrant workers, 返乡农民工创业担保贷款)
+LOAN_INDICATORS = {Indicator.GUARANTEED_LOANS}
+DEFAULT_LOAN_CATEGORIES = ["returning_migrant_worker"]
+
+
+def default_loan_categories() -> list[str]:
+    return list(DEFAULT_LOAN_CATEGORIES)
 
 
 class Target(RegionScopedModel):
@@ -34,6 +42,9 @@ class Target(RegionScopedModel):
     )
     value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=2)
     source = models.CharField(_("依据"), max_length=200, blank=True)
+    # guaranteed loans: the borrower categories (loans.BorrowerCategory codes) whose loans count towards
+    # the target; the total of all guaranteed loans is shown beside it as its own figure
+    loan_categories = models.JSONField(_("计入目标的借款人类别"), default=default_loan_categories, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

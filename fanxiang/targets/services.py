@@ -12,7 +12,7 @@ from fanxiang.core import audit
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.scope import ADD, CHANGE, ensure_regions_in_scope
 from fanxiang.regions.models import Region
-from fanxiang.targets.models import COUNT_INDICATORS, Indicator, Target
+from fanxiang.targets.models import COUNT_INDICATORS, LOAN_INDICATORS, Indicator, Target
 
 
 def _clean_value(indicator: str, raw: Any, field: str) -> Decimal:
@@ -27,6 +27,27 @@ def _clean_value(indicator: str, raw: Any, field: str) -> Decimal:
     if value >= Decimal("1e14"):
         raise InvalidInput.field(field, "target.invalid_value", "目标值过大。")
     return Target.normalize(indicator, value)
+
+
+def _clean_categories(indicator: str, raw: list[str] | None) -> list[str] | None:
+    """The borrower categories a loan target counts (None: keep / default)."""
+    from fanxiang.loans.choices import BorrowerCategory
+
+    if raw is None:
+        return None
+    if indicator not in LOAN_INDICATORS:
+        raise InvalidInput.field(
+            "loan_categories", "target.categories_not_applicable", "只有贷款类指标可以设定计入的借款人类别。"
+        )
+    codes = list(dict.fromkeys(str(c) for c in raw))
+    unknown = [c for c in codes if c not in BorrowerCategory.values]
+    if unknown or not codes:
+        raise InvalidInput.field(
+            "loan_categories",
+            "target.categories_invalid",
+            f"借款人类别无效：{'、'.join(unknown)}。" if unknown else "请至少选择一类借款人。",
+        )
+    return codes
 
 
 def _fmt(indicator: str, value: Decimal) -> str:
@@ -63,6 +84,7 @@ def target_set(
     value: Any,
     breakdown: dict[str, Any] | None = None,
     source: str = "",
+    loan_categories: list[str] | None = None,
 ) -> Target:
     """Set a region's target, optionally with its breakdown to child regions ({child code: value}).
 
@@ -74,6 +96,7 @@ def target_set(
     if not 2000 <= int(year) <= 2100:
         raise InvalidInput.field("year", "target.invalid_year", "年度应在2000至2100之间。")
     amount = _clean_value(indicator, value, "value")
+    categories = _clean_categories(indicator, loan_categories)
     children: dict[Region, Decimal] = {}
     for code, raw in (breakdown or {}).items():
         child = Region.objects.filter(code=code).first()
@@ -94,6 +117,8 @@ def target_set(
     target.value = amount
     if source:
         target.source = source
+    if categories is not None:
+        target.loan_categories = categories
     target.save()
     for child, child_value in children.items():
         row = Target.objects.filter(year=year, indicator=indicator, region=child).first()

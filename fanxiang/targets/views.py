@@ -316,6 +316,9 @@ def progress_display(data: dict, *, today) -> list[dict]:
                 "children": children,
                 "months": months,
                 "charts": [(chart_id, json.dumps(option, ensure_ascii=False)) for chart_id, option in charts],
+                # a loan indicator: which borrowers count, and all guaranteed loans as their own figure
+                "categories_label": ind.get("categories_label", ""),
+                "all_loans": show(ind["all_loans"]) if ind.get("all_loans") is not None else None,
             }
         )
     return out
