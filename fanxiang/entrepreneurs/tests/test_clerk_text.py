@@ -132,3 +132,11 @@ def test_timeline_names_the_actor_by_name_and_role(demo, web):
     assert "新增" in timeline
     for leak in ("created by", "officer_411625", "county_officer", ">create<"):
         assert leak not in timeline, leak
+
+
+def test_audit_page_names_the_actor_by_name_and_role(demo, web):
+    services.entrepreneur_create(actor=demo["officer_411625"], data=person_data())
+    body = _text(web("city_admin").get("/accounts/audit/"))
+    officer = demo["officer_411625"]
+    assert f"{officer.real_name}（{officer.role_label}）" in body
+    assert f"{officer.real_name}（officer_411625）" not in body
