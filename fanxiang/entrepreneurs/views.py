@@ -151,7 +151,7 @@ class RegistryListView(ScopedListView):
             if self.model is Entrepreneur and not resolve(self.request.user, Entrepreneur, ADD).empty
             else None
         )
-        if self.batch_url_name:
+        if "transfer" in dict(ctx["batch_actions"]):  # the target region and reason of a batch request
             from fanxiang.entrepreneurs.views_batch import transfer_form
 
             ctx["transfer_form"] = transfer_form(self.request.user)
@@ -178,6 +178,7 @@ class EntrepreneurListView(RegistryListView):
         from fanxiang.entrepreneurs.views_batch import batch_actions_for
 
         return batch_actions_for(self.request.user)
+
     filter_order = (
         "q", "region", "category", "priority_group", "business_kind", "industry", "business", "started_from",
         "started_to", "status", "ordering",

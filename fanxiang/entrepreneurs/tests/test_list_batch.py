@@ -88,6 +88,7 @@ def test_batch_actions_offered_on_the_list(demo, web):
     # the leader reads and exports but registers no one: export only, no transfer request
     leader = text(web("leader").get("/entrepreneurs/"))
     assert 'data-testid="batch-export"' in leader and 'data-testid="batch-transfer"' not in leader
+    assert 'data-testid="batch-transfer-fields"' not in leader
     # the service clerk registers people but may not export: transfer only
     clerk = text(web("service_clerk").get("/entrepreneurs/"))
     assert 'data-testid="batch-export"' not in clerk and 'data-testid="batch-transfer"' in clerk
