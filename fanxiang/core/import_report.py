@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fanxiang.core.errors import InvalidInput
 from fanxiang.core.import_spec import ImportSpec
 
 
@@ -35,6 +36,30 @@ class NothingWritten(Exception):
 def keep_write(*, dry_run: bool, partial: bool, has_errors: bool) -> bool:
     """Whether the rows written so far in the import's transaction are kept."""
     return not dry_run and (partial or not has_errors)
+
+
+# What a checked file's report may offer: only what can succeed. "all" (every row) only when no row is
+# bad; "partial" (the valid rows) when some are bad and some valid; "fix" (correct the file and upload it
+# again) whenever a row is bad.
+OFFER_ALL, OFFER_PARTIAL, OFFER_FIX = "all", "partial", "fix"
+
+
+def commit_offers(*, valid_rows: int, error_rows: int) -> list[str]:
+    if error_rows:
+        return [OFFER_PARTIAL, OFFER_FIX] if valid_rows else [OFFER_FIX]
+    return [OFFER_ALL] if valid_rows else []
+
+
+def check_commit(*, partial: bool, valid_rows: int, error_rows: int) -> None:
+    """Refuse a commit that cannot write anything: "all" while some rows are bad (all-or-nothing would
+    write nothing), or any commit without a valid row."""
+    if not valid_rows:
+        raise InvalidInput("import.no_valid_rows", "文件中没有正确的行，请修改文件后重新上传。")
+    if error_rows and not partial:
+        raise InvalidInput(
+            "import.has_bad_rows",
+            f"文件中有 {error_rows} 行错误，不能全部导入：请只导入正确的 {valid_rows} 行，或修改文件后重新上传。",
+        )
 
 
 class RowErrors:

@@ -36,7 +36,15 @@ from typing import Any
 from fanxiang.core import import_jobs as jobs
 from fanxiang.core.errors import InvalidInput
 from fanxiang.core.import_cells import blank, cell_date, cell_text, parse_date, parse_decimal
-from fanxiang.core.import_report import ImportReport, ImportStage, NothingWritten, RowErrors, keep_write
+from fanxiang.core.import_report import (
+    ImportReport,
+    ImportStage,
+    NothingWritten,
+    RowErrors,
+    check_commit,
+    commit_offers,
+    keep_write,
+)
 from fanxiang.core.import_spec import (
     ERROR_HEADER,
     Column,
@@ -63,8 +71,8 @@ from fanxiang.core.import_write import (
 __all__ = [
     "BATCH", "ERROR_HEADER", "Column", "Dropdown", "ImportLimits", "ImportReport", "ImportSpec", "ImportStage",
     "NothingWritten", "RowErrors", "Sheet", "Table", "Template", "bad_rows_workbook", "blank",
-    "bulk_write_session", "cell_date", "cell_text", "check_rows", "check_workbook", "chunks",
-    "detect_format", "export_sheet", "file_error", "id_ranges", "insert_rows", "jobs", "keep_write", "norm_header",
+    "bulk_write_session", "cell_date", "cell_text", "check_commit", "check_rows", "check_workbook", "chunks",
+    "commit_offers", "detect_format", "export_sheet", "file_error", "id_ranges", "insert_rows", "jobs", "keep_write", "norm_header",
     "parse_date", "parse_decimal", "read_csv_rows", "read_csv_text", "read_excel_rows", "read_rows", "read_table", "record_import_event",
     "template_workbook", "write_change_log",
 ]  # fmt: skip

@@ -15,7 +15,7 @@ from django_tasks import task
 
 from fanxiang.core import audit
 from fanxiang.core.errors import Forbidden, InvalidInput, NotFound
-from fanxiang.core.imports import jobs
+from fanxiang.core.imports import check_commit, jobs
 from fanxiang.core.scope import ADD, resolve
 from fanxiang.entrepreneurs import imports
 from fanxiang.entrepreneurs.models import Entrepreneur, ImportJob
@@ -76,6 +76,11 @@ def import_job_commit(*, actor: Any, dry_run_job: ImportJob, partial: bool) -> I
         raise NotFound("not_found", "导入任务不存在或无权访问。")
     if not dry_run_job.dry_run or dry_run_job.status != ImportJob.Status.DONE:
         raise InvalidInput("import.not_checked", "请先完成校验再确认导入。")
+    check_commit(
+        partial=partial,
+        valid_rows=dry_run_job.valid_rows,
+        error_rows=len({e["row"] for e in dry_run_job.errors or []}),
+    )
     job = ImportJob.objects.create(
         created_by=actor,
         active_region_path=getattr(actor, "active_region_path", None) or dry_run_job.active_region_path,

@@ -16,6 +16,7 @@ from django.views import View
 
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.core.excel import xlsx_response
+from fanxiang.core.imports import commit_offers
 from fanxiang.core.scope import ADD, EXPORT, resolve
 from fanxiang.entrepreneurs import exports, imports, selectors, tasks
 from fanxiang.entrepreneurs.filtersets import EntrepreneurFilter
@@ -96,6 +97,7 @@ class ImportJobView(ImportMixin, View):
                 "errors_truncated": len(job.errors) > len(errors),
                 "bad_rows": bad_rows,
                 "can_commit": job.dry_run and job.status == ImportJob.Status.DONE and job.valid_rows > 0,
+                "offers": job.dry_run and commit_offers(valid_rows=job.valid_rows, error_rows=bad_rows),
                 "commits": tasks.import_jobs_for_user(request.user).filter(parent=job).order_by("-pk")[:5],
             },
         )

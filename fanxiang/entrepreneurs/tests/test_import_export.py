@@ -693,7 +693,8 @@ def test_import_wizard_dry_run_then_partial_commit(web, demo):
     dry = ImportJob.objects.get()
     assert dry.dry_run and dry.status == "done" and Entrepreneur.objects.count() == 0
     report = client.get(response["Location"]).content.decode()
-    assert "mobile.invalid" in report and "手机号码" in report and "只导入正确的 2 行" in report
+    assert "mobile.invalid" in report and "手机号码" in report and "仅导入有效的2行" in report
+    assert "全部导入" not in report and 'value="all"' not in report and "修改文件后重新上传" in report
     assert 'data-testid="bad-rows"' in report
 
     response = client.post(f"/entrepreneurs/import/{dry.pk}/commit/", {"mode": "partial"})
@@ -707,11 +708,11 @@ def test_import_wizard_dry_run_then_partial_commit(web, demo):
         r[0] for r in load_workbook(io.BytesIO(bad.content)).active.iter_rows(min_row=2, values_only=True)
     ]
     assert names == ["页面乙"]
-    # all-or-nothing commit of the same checked file writes nothing more and says so
+    # an all-or-nothing commit of a file with bad rows is refused: no empty job, the report again
     response = client.post(f"/entrepreneurs/import/{dry.pk}/commit/", {"mode": "all"})
-    again = ImportJob.objects.latest("pk")
-    assert not again.committed and again.created == 0 and Entrepreneur.objects.count() == 2
-    assert "未导入任何数据" in client.get(response["Location"]).content.decode()
+    assert response["Location"] == f"/entrepreneurs/import/{dry.pk}/"
+    assert ImportJob.objects.count() == 2 and Entrepreneur.objects.count() == 2
+    assert "不能全部导入" in client.get(response["Location"]).content.decode()
 
 
 def test_import_pages_are_owner_only_and_need_the_add_right(web, demo):
