@@ -29,3 +29,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/fx/favicon.svg", permanent=True)),
 ]
+
+# Chinese error pages, staff or portal style (fanxiang.core.error_pages)
+handler403 = "fanxiang.core.error_pages.permission_denied"
+handler404 = "fanxiang.core.error_pages.page_not_found"
+handler500 = "fanxiang.core.error_pages.server_error"

@@ -1,0 +1,54 @@
+"""Chinese error pages (403, 404, 500): staff style, or portal style for the portal and the public policy
+pages, each with a way home. Rendered without a request context (no context processor, no database), so
+they work even when the error came from the database; under /api/ the answer stays the API's JSON."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+
+PUBLIC_PREFIXES = ("/portal/", "/policies/public/")
+
+PAGES = {
+    403: ("forbidden", "无权访问", "您没有访问此页面的权限，或该记录不属于您的管辖范围。"),
+    404: ("not_found", "页面不存在", "您访问的页面不存在，或该记录不在您的管辖范围内。"),
+    500: ("server_error", "系统出错了", "服务器内部错误，已记录，请稍后再试或联系系统管理员。"),
+}
+
+
+def _style(path: str) -> str:
+    return "portal" if path.startswith(PUBLIC_PREFIXES) else "staff"
+
+
+def render_error(request: HttpRequest | None, status: int) -> HttpResponse:
+    code, heading, message = PAGES[status]
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/api/"):
+        return JsonResponse(
+            {"code": code, "message": message, "errors": {}},
+            status=status,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    style = _style(path)
+    context = {
+        "status": status,
+        "heading": heading,
+        "message": message,
+        "style": style,
+        "home_url": "/portal/" if style == "portal" else "/",
+        "home_label": "返回门户首页" if style == "portal" else "返回首页",
+    }
+    body = loader.get_template(f"{status}.html").render(context)
+    return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render_error(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render_error(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render_error(request, 500)
