@@ -467,7 +467,9 @@ class ServiceRatingIn(InputSchema):
 
 
 @router.post(
-    "/requests/{int:request_id}/rating", response={201: ServiceRatingOut, **ERRORS}, summary="录入服务评价（好差评）"
+    "/requests/{int:request_id}/rating",
+    response={201: ServiceRatingOut, **ERRORS},
+    summary="录入服务评价（好差评）",
 )
 def request_rate(request, request_id: int, payload: ServiceRatingIn):
     req = selectors.request_detail(request.user, request_id)

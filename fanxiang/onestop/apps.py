@@ -11,7 +11,9 @@ class OnestopConfig(AppConfig):
         from fanxiang.core import registry
         from fanxiang.core.audit import track
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
+        from fanxiang.core.tasks import register_task_source
         from fanxiang.onestop import models as m
+        from fanxiang.onestop import todos
 
         for model in (
             m.Centre,
@@ -30,4 +32,13 @@ class OnestopConfig(AppConfig):
             grant(Role.COUNTY_OFFICER, label, {VIEW, ADD, CHANGE, EXPORT})
             grant(Role.SERVICE_CLERK, label, {VIEW, ADD, CHANGE})
         registry.register_api("fanxiang.onestop.api:router", "/onestop", order=80)
+        registry.register_urls("onestop/", "fanxiang.onestop.urls", order=80)
+        for label, url_name, model_label, order in (
+            ("服务工单", "onestop:request_list", "onestop.servicerequest", 70),
+            ("服务中心", "onestop:centre_list", "onestop.centre", 71),
+            ("差评整改", "onestop:rectification_list", "onestop.rectification", 72),
+        ):
+            registry.register_nav(registry.NavItem("一站式服务", label, url_name, model_label, order=order))
+        register_task_source("onestop.requests", "待办理的服务工单", todos.open_requests, order=70)
+        register_task_source("onestop.rectifications", "待整改的差评", todos.open_rectifications, order=71)
         registry.register_reference_loader("onestop", "fanxiang.onestop.reference:load", order=80)

@@ -43,6 +43,22 @@ def due_soon_q(today: dt.date) -> Q:
     return Q(status__in=CLOCK_RUNNING, due_soon_on__lte=today, due_date__gte=today)
 
 
+STAFF_WAITING = ("submitted", "accepted", "in_progress", "resubmitted", "transferred")
+HOLDER_ROLES = ("service_clerk", "county_officer")
+
+
+def staff_waiting_q(user: Any) -> Q:
+    """Requests waiting for the user's centre(s): open, not with the applicant, held by a centre in a county
+    where the user is a clerk or county officer (the to-do inbox and the 待办 queue)."""
+    paths = [a.region.tree_path for a in user.assignments() if a.role in HOLDER_ROLES]
+    if not paths:
+        return Q(pk__in=[])
+    held = Q()
+    for path in paths:
+        held |= Q(centre__region__tree_path__startswith=path)
+    return Q(status__in=STAFF_WAITING) & held
+
+
 def requests_for_user(
     user: Any,
     *,

@@ -86,6 +86,8 @@ CASES = [
     ScopeCase(
         model=Centre,
         make=make_centre,
+        list_url="/onestop/centres/",
+        detail_url=lambda c: f"/onestop/centres/{c.pk}/",
         api_list="/api/v1/onestop/centres/",
         api_detail=lambda c: f"/api/v1/onestop/centres/{c.pk}",
         marker=lambda c: c.name,
@@ -94,6 +96,8 @@ CASES = [
     ScopeCase(
         model=ServiceRequest,
         make=make_request,
+        list_url="/onestop/requests/",
+        detail_url=lambda r: f"/onestop/requests/{r.pk}/",
         api_list="/api/v1/onestop/requests/",
         api_detail=lambda r: f"/api/v1/onestop/requests/{r.pk}",
         marker=lambda r: r.description,
@@ -109,6 +113,7 @@ CASES = [
     ScopeCase(
         model=Rectification,
         make=make_rectification,
+        list_url="/onestop/rectifications/",
         api_list="/api/v1/onestop/rectifications/",
         api_detail=lambda r: f"/api/v1/onestop/rectifications/{r.pk}",
         marker=lambda r: r.rating.comment,

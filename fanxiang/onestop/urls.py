@@ -1,0 +1,15 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from fanxiang.onestop import views
+
+app_name = "onestop"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="onestop:request_list"), name="index"),
+    path("centres/", views.CentreListView.as_view(), name="centre_list"),
+    path("centres/<int:pk>/", views.CentreDetailView.as_view(), name="centre_detail"),
+    path("requests/", views.RequestListView.as_view(), name="request_list"),
+    path("requests/<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
+    path("rectifications/", views.RectificationListView.as_view(), name="rectification_list"),
+]
