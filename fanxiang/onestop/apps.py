@@ -32,6 +32,7 @@ class OnestopConfig(AppConfig):
             grant(Role.COUNTY_OFFICER, label, {VIEW, ADD, CHANGE, EXPORT})
             grant(Role.SERVICE_CLERK, label, {VIEW, ADD, CHANGE})
         registry.register_api("fanxiang.onestop.api:router", "/onestop", order=80)
+        registry.register_api("fanxiang.onestop.portal_api:router", "/portal/service-requests", order=95)
         registry.register_urls("onestop/", "fanxiang.onestop.urls", order=80)
         for label, url_name, model_label, order in (
             ("服务工单", "onestop:request_list", "onestop.servicerequest", 70),
