@@ -483,6 +483,52 @@ def rating_list(request):
     return selectors.ratings_for_user(request.user)
 
 
+class SatisfactionFilterIn(Schema):
+    year: int | None = None
+    centre: int | None = None
+    type: str | None = None
+
+
+class SatisfactionFiguresOut(Schema):
+    ratings: int
+    average: float | None
+    bad: int
+    bad_share: float | None
+    satisfied_share: float | None
+    levels: dict[str, int]
+
+
+class SatisfactionMonthOut(SatisfactionFiguresOut):
+    month: str
+
+
+class SatisfactionCentreOut(SatisfactionFiguresOut):
+    centre: OnestopRefOut
+
+
+class SatisfactionTypeOut(SatisfactionFiguresOut):
+    service_type: str
+    name: str
+
+
+class SatisfactionOut(Schema):
+    year: int
+    totals: SatisfactionFiguresOut
+    by_month: list[SatisfactionMonthOut]
+    by_centre: list[SatisfactionCentreOut]
+    by_service_type: list[SatisfactionTypeOut]
+
+
+@router.get("/satisfaction", response={200: SatisfactionOut, 422: ErrorOut}, summary="满意度（好差评）统计")
+def satisfaction(request, filters: Query[SatisfactionFilterIn]):
+    return selectors.satisfaction(
+        request.user,
+        filters.year or timezone.localdate().year,
+        centre=filters.centre,
+        service_type=filters.type,
+    )
+
+
 # --------------------------------------------------------------------------- rectifications
 
 

@@ -28,6 +28,8 @@ class OnestopConfig(AppConfig):
         # the county runs its centre and its requests; the window clerk takes and handles requests
         grant(Role.COUNTY_OFFICER, "onestop.centre", {VIEW, ADD, CHANGE, EXPORT})
         grant(Role.SERVICE_CLERK, "onestop.centre", {VIEW})
+        grant(Role.COUNTY_OFFICER, "onestop.satisfactionmonth", {VIEW, EXPORT})
+        grant(Role.SERVICE_CLERK, "onestop.satisfactionmonth", {VIEW})
         for label in ("onestop.servicerequest", "onestop.rating", "onestop.rectification"):
             grant(Role.COUNTY_OFFICER, label, {VIEW, ADD, CHANGE, EXPORT})
             grant(Role.SERVICE_CLERK, label, {VIEW, ADD, CHANGE})

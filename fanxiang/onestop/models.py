@@ -339,3 +339,37 @@ class RectificationEvent(WorkflowEvent):
     class Meta(WorkflowEvent.Meta):
         verbose_name = _("整改记录")
         verbose_name_plural = _("整改记录")
+
+
+class SatisfactionMonth(RegionScopedModel):
+    """Satisfaction rollup per centre, service type and month (好差评 figures without scanning ratings):
+    updated in the transaction that records each rating."""
+
+    scope_region = "centre__region"
+
+    centre = models.ForeignKey(Centre, verbose_name=_("服务中心"), on_delete=models.CASCADE, related_name="+")
+    service_type = models.ForeignKey(
+        ServiceType, verbose_name=_("服务事项"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("月份"))  # the first day of the month (Asia/Shanghai)
+    ratings = models.PositiveIntegerField(_("评价数"), default=0)
+    level_sum = models.PositiveIntegerField(_("等级合计"), default=0)
+    bad = models.PositiveIntegerField(_("差评数"), default=0)
+    level_5 = models.PositiveIntegerField(_("非常满意"), default=0)
+    level_4 = models.PositiveIntegerField(_("满意"), default=0)
+    level_3 = models.PositiveIntegerField(_("基本满意"), default=0)
+    level_2 = models.PositiveIntegerField(_("不满意"), default=0)
+    level_1 = models.PositiveIntegerField(_("非常不满意"), default=0)
+
+    class Meta:
+        verbose_name = _("满意度月度汇总")
+        verbose_name_plural = _("满意度月度汇总")
+        ordering = ["-month", "centre", "service_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "service_type", "month"], name="onestop_one_rollup_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.service_type} {self.month:%Y-%m}"

@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from fanxiang.core import calendar
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.onestop.choices import CLOCK_RUNNING, CentreStatus
-from fanxiang.onestop.models import Centre, Rating, Rectification, ServiceRequest, ServiceType
+from fanxiang.onestop.models import (
+    Centre,
+    Rating,
+    Rectification,
+    SatisfactionMonth,
+    ServiceRequest,
+    ServiceType,
+)
 from fanxiang.onestop.workflows import REQUESTS, clock_figures
 from fanxiang.regions.models import Region, RegionLevel
 
@@ -154,3 +161,48 @@ def rectification_detail(user: Any, rect_id: int) -> Rectification:
 
 def ratings_for_user(user: Any) -> QuerySet[Rating]:
     return Rating.objects.for_user(user, VIEW).order_by("-created_at", "-id")
+
+
+SATISFACTION_SUMS = ("ratings", "level_sum", "bad", "level_5", "level_4", "level_3", "level_2", "level_1")
+
+
+def _figures(row: dict) -> dict:
+    n = row["ratings"] or 0
+    return {
+        "ratings": n,
+        "average": round(row["level_sum"] / n, 2) if n else None,
+        "bad": row["bad"] or 0,
+        "bad_share": round(row["bad"] / n, 4) if n else None,
+        # 满意度: the share of the top three levels (非常满意, 满意, 基本满意)
+        "satisfied_share": round((row["level_5"] + row["level_4"] + row["level_3"]) / n, 4) if n else None,
+        "levels": {str(k): row[f"level_{k}"] or 0 for k in (5, 4, 3, 2, 1)},
+    }
+
+
+def satisfaction(user: Any, year: int, *, centre: int | None = None, service_type: str | None = None) -> dict:
+    """好差评 figures of ``year`` from the monthly rollups in the user's scope: totals, per month, per centre
+    and per service type (one grouped query each over the rollup table, never over the ratings)."""
+    qs = SatisfactionMonth.objects.for_user(user, VIEW).filter(month__year=year)
+    if centre:
+        qs = qs.filter(centre_id=centre)
+    if service_type:
+        qs = qs.filter(service_type__code=service_type)
+    sums = {f: Sum(f) for f in SATISFACTION_SUMS}
+
+    def grouped(*keys: str) -> list[dict]:
+        return list(qs.order_by(*keys).values(*keys).annotate(**sums))
+
+    totals = qs.order_by().aggregate(**sums)
+    return {
+        "year": year,
+        "totals": _figures({k: v or 0 for k, v in totals.items()}),
+        "by_month": [{"month": r["month"].strftime("%Y-%m"), **_figures(r)} for r in grouped("month")],
+        "by_centre": [
+            {"centre": {"id": r["centre_id"], "name": r["centre__name"]}, **_figures(r)}
+            for r in grouped("centre_id", "centre__name")
+        ],
+        "by_service_type": [
+            {"service_type": r["service_type__code"], "name": r["service_type__name"], **_figures(r)}
+            for r in grouped("service_type__code", "service_type__name")
+        ],
+    }

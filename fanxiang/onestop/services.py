@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from fanxiang.accounts.models import Organization
@@ -29,7 +30,15 @@ from fanxiang.onestop.choices import (
     RectificationStatus,
     RequestStatus,
 )
-from fanxiang.onestop.models import Centre, Parameters, Rating, Rectification, ServiceRequest, ServiceType
+from fanxiang.onestop.models import (
+    Centre,
+    Parameters,
+    Rating,
+    Rectification,
+    SatisfactionMonth,
+    ServiceRequest,
+    ServiceType,
+)
 from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
 from fanxiang.regions.models import Region, RegionLevel
 
@@ -411,9 +420,26 @@ def rating_create(
         rating = Rating.objects.create(
             request=req, level=level, comment=comment, source=source, recorded_by=user
         )
+        _roll_up(req, level, timezone.localdate(rating.created_at))
         if level <= BAD_RATING_MAX:
             rectification_open(rating=rating, today=today)
     return rating
+
+
+def _roll_up(req: ServiceRequest, level: int, day: dt.date) -> None:
+    """Count the rating into its centre × service type × month rollup (same transaction; the UPDATE locks the row)."""
+    month = day.replace(day=1)
+    SatisfactionMonth.objects.get_or_create(
+        centre_id=req.centre_id, service_type_id=req.service_type_id, month=month
+    )
+    SatisfactionMonth.objects.filter(
+        centre_id=req.centre_id, service_type_id=req.service_type_id, month=month
+    ).update(
+        ratings=F("ratings") + 1,
+        level_sum=F("level_sum") + level,
+        bad=F("bad") + (1 if level <= BAD_RATING_MAX else 0),
+        **{f"level_{level}": F(f"level_{level}") + 1},
+    )
 
 
 def rectification_open(*, rating: Rating, today: dt.date) -> Rectification:

@@ -6,7 +6,7 @@ import itertools
 
 from fanxiang.core.testing import ScopeCase
 from fanxiang.onestop import services
-from fanxiang.onestop.models import Centre, Rating, Rectification, ServiceRequest
+from fanxiang.onestop.models import Centre, Rating, Rectification, SatisfactionMonth, ServiceRequest
 from fanxiang.onestop.tests.factories import centre, centre_of, clerk, person, request_in
 
 _seq = itertools.count(1)
@@ -82,6 +82,13 @@ def write_rectification(api_client, web_client, other_region: str) -> None:
     assert other.status == "open"
 
 
+def make_rollup(county: str) -> SatisfactionMonth:
+    rating = _rated(county, 5)
+    return SatisfactionMonth.objects.get(
+        centre=rating.request.centre, service_type=rating.request.service_type
+    )
+
+
 CASES = [
     ScopeCase(
         model=Centre,
@@ -118,5 +125,11 @@ CASES = [
         api_detail=lambda r: f"/api/v1/onestop/rectifications/{r.pk}",
         marker=lambda r: r.rating.comment,
         write=write_rectification,
+    ),
+    ScopeCase(
+        model=SatisfactionMonth,
+        make=make_rollup,
+        api_list="/api/v1/onestop/satisfaction",
+        marker=lambda r: r.centre.name,
     ),
 ]
