@@ -50,6 +50,7 @@ class LoansConfig(AppConfig):
             "loans", "fanxiang.loans.settings.reference:load_loan_reference", order=50
         )
         registry.register_hook("credit.ledger_loans", ledger_loans)
+        registry.register_demo_loader("loans.programme", "fanxiang.loans.demo:load_loans_demo", order=60)
         # city admins: warn when the newest LPR on record is more than three months old
         from fanxiang.accounts.roles import Role
         from fanxiang.loans.settings.home_panel import lpr_stale_panel
