@@ -45,3 +45,4 @@ class OnestopConfig(AppConfig):
         register_task_source("onestop.requests", "待办理的服务工单", todos.open_requests, order=70)
         register_task_source("onestop.rectifications", "待整改的差评", todos.open_rectifications, order=71)
         registry.register_reference_loader("onestop", "fanxiang.onestop.reference:load", order=80)
+        registry.register_demo_loader("onestop.demo", "fanxiang.onestop.demo:load_onestop_demo", order=70)

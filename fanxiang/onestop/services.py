@@ -420,7 +420,7 @@ def rating_create(
         rating = Rating.objects.create(
             request=req, level=level, comment=comment, source=source, recorded_by=user
         )
-        _roll_up(req, level, timezone.localdate(rating.created_at))
+        _roll_up(req, level, today)
         if level <= BAD_RATING_MAX:
             rectification_open(rating=rating, today=today)
     return rating
