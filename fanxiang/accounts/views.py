@@ -274,7 +274,7 @@ ASSIGNMENT_COLUMNS = [
     Column("角色", "role"),
     Column("负责区划", "region.full_name"),
     Column("所在机构", "user.organization"),
-    Column("授予时间", lambda a: a.created_at.strftime("%Y-%m-%d %H:%M")),
+    Column("授予时间", "created_at"),  # core shows it in Asia/Shanghai
 ]
 
 

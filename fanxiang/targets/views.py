@@ -33,7 +33,7 @@ COLUMNS = [
     Column("指标", "indicator"),
     Column("目标值", "display_value"),
     Column("依据", "source"),
-    Column("更新时间", lambda t: t.updated_at.strftime("%Y-%m-%d %H:%M")),
+    Column("更新时间", "updated_at"),  # core shows it in Asia/Shanghai, Excel gets the local time
 ]
 
 
