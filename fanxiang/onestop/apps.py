@@ -14,6 +14,7 @@ class OnestopConfig(AppConfig):
         from fanxiang.core.tasks import register_task_source
         from fanxiang.onestop import models as m
         from fanxiang.onestop import todos
+        from fanxiang.onestop.reminders import OVERDUE_EVENT
 
         for model in (
             m.Centre,
@@ -44,5 +45,6 @@ class OnestopConfig(AppConfig):
             registry.register_nav(registry.NavItem("一站式服务", label, url_name, model_label, order=order))
         register_task_source("onestop.requests", "待办理的服务工单", todos.open_requests, order=70)
         register_task_source("onestop.rectifications", "待整改的差评", todos.open_rectifications, order=71)
+        registry.register_notification_events(OVERDUE_EVENT, order=80)
         registry.register_reference_loader("onestop", "fanxiang.onestop.reference:load", order=80)
         registry.register_demo_loader("onestop.demo", "fanxiang.onestop.demo:load_onestop_demo", order=70)
