@@ -296,3 +296,42 @@ def validate_text(value: str, *, field_name: str, label: str = "", multiline: bo
             f"{label or '内容'}含有不可见或控制字符，请删除后重试",
         )
     return value
+
+
+# --------------------------------------------------------------------------- document numbers
+
+# contract, loan-note and similar document numbers (合同编号, 借据号): letters, digits, CJK characters and
+# the punctuation such numbers carry (豫农信（2020）借字第0012号, JK-2020/0012); no spaces
+_REFERENCE_RE = re.compile(r"^[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\-_/.()#\[\]〔〕【】（）·]+$")
+REFERENCE_MAX_LENGTH = 64
+
+
+def check_reference_number(
+    raw: str | None, *, code: str, label: str, max_length: int = REFERENCE_MAX_LENGTH
+) -> CheckResult:
+    """A document number as typed, normalised (NFKC: full-width letters and digits to half-width; spaces
+    around it stripped). Refusals: ``<code>_required`` (empty), ``<code>_too_long``, ``<code>_invalid``
+    (a character outside letters, digits, CJK and ``- _ / . ( ) # [ ] 〔〕 【】 ·``)."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    if not value:
+        return CheckResult(False, f"{code}_required", f"请填写{label}。", value)
+    if len(value) > max_length:
+        return CheckResult(
+            False, f"{code}_too_long", f"{label}不能超过{max_length}个字符（当前{len(value)}个）。", value
+        )
+    if not _REFERENCE_RE.match(value):
+        return CheckResult(
+            False,
+            f"{code}_invalid",
+            f"{label}只能由汉字、字母、数字和 - _ / . ( ) # 〔〕【】 等符号组成，不能含空格。",
+            value,
+        )
+    return CheckResult(True, f"{code}_valid", f"{label}有效。", value)
+
+
+def validate_reference_number(
+    raw: str | None, *, field_name: str, code: str, label: str, max_length: int = REFERENCE_MAX_LENGTH
+) -> str:
+    return check_reference_number(raw, code=code, label=label, max_length=max_length).raise_for(field_name)

@@ -91,6 +91,7 @@ class DocumentOut(Schema):
 
 class DisbursementOut(Schema):
     seq: int
+    loan_note_no: str
     amount: Decimal
     date: IsoDate
     annual_rate: Decimal
@@ -176,6 +177,8 @@ class ApplicationOut(_RowFields):
     overrides: list[dict[str, Any]]
     annual_rate: Decimal | None
     contract_date: IsoDate | None
+    contract_no: str
+    loan_note_no: str  # of the latest tranche ("" before the first); each tranche's in ``disbursements``
     repayment_method: str
     principal_outstanding: Decimal
     extension_months: int
@@ -222,6 +225,7 @@ def application_out(app: LoanApplication, user: Any) -> dict:
     """The detail: the application, its status, documents, tranches and timeline, and what the caller may do
     next."""
     reasons = selectors.priority_reasons(app)
+    tranches = list(app.disbursements.all())
     return {
         **{f: getattr(app, f) for f in _PLAIN},
         **_head(app),
@@ -238,7 +242,8 @@ def application_out(app: LoanApplication, user: Any) -> dict:
         "waiting_for": waiting_roles(app),
         "allowed_actions": allowed_actions(app, user),
         "documents": [_document(d, app.pk) for d in app.documents.all()],
-        "disbursements": list(app.disbursements.all()),
+        "disbursements": tranches,
+        "loan_note_no": tranches[-1].loan_note_no if tranches else "",
         "events": [
             {
                 "id": e.pk,
@@ -263,7 +268,7 @@ _PLAIN = (
     "approved_amount", "disbursed_total", "created_at", "borrower_categories", "purpose", "staff_count",
     "new_eligible_hires", "declared_other_debts", "epidemic_affected", "counter_guarantee",
     "counter_guarantee_detail", "merged_review", "hr_ok", "guarantee_ok", "bank_ok", "missing_items",
-    "rejection_reasons", "eligibility", "overrides", "annual_rate", "contract_date", "repayment_method",
+    "rejection_reasons", "eligibility", "overrides", "annual_rate", "contract_date", "contract_no", "repayment_method",
     "principal_outstanding", "extension_months", "submitted_at", "updated_at",
 )  # fmt: skip
 _EXTRA_LABELS = {"create": "创建申请", "upload": "上传材料", "remove_document": "删除材料"}
@@ -429,6 +434,7 @@ class BankApproveIn(InputSchema):
 
 
 class ContractIn(InputSchema):
+    contract_no: str = ""  # required: refused by the service with loan.contract_no_required
     contract_date: IsoDate | None = None
     annual_rate: Money | None = None
     repayment_method: choice(RepaymentMethod) | None = None
@@ -436,6 +442,7 @@ class ContractIn(InputSchema):
 
 
 class DisburseIn(InputSchema):
+    loan_note_no: str = ""  # required: refused by the service with loan.loan_note_no_required
     amount: Money
     date: IsoDate
     annual_rate: Money | None = None

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from fanxiang.core.errors import Conflict, ErrorCollector, InvalidInput
+from fanxiang.core.validators import validate_reference_number
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.loans.applications import workflow
 from fanxiang.loans.applications.intake import (
@@ -20,10 +21,7 @@ from fanxiang.loans.applications.intake import (
     run_eligibility,
 )
 from fanxiang.loans.applications.workflow import Context
-from fanxiang.loans.choices import (
-    AppStatus,
-    RepaymentMethod,
-)
+from fanxiang.loans.choices import RepaymentMethod
 from fanxiang.loans.models import (
     Disbursement,
     LoanApplication,
@@ -133,10 +131,39 @@ def application_bank_approve(
     )
 
 
+def _contract_no(app: LoanApplication, raw: Any) -> str:
+    """The contract number: required, checked by the shared validator, unique at the loan's bank."""
+    value = validate_reference_number(
+        raw, field_name="contract_no", code="loan.contract_no", label="合同编号"
+    )
+    if LoanApplication.objects.filter(bank_id=app.bank_id, contract_no=value).exclude(pk=app.pk).exists():
+        raise Conflict(
+            "loan.contract_no_duplicate",
+            f"合同编号“{value}”已用于本行的另一笔贷款，请核对合同编号。",
+            errors={"contract_no": ["该合同编号已被本行另一笔贷款使用。"]},
+        )
+    return value
+
+
+def _loan_note_no(app: LoanApplication, raw: Any) -> str:
+    """The loan-note number of a tranche: required, checked by the shared validator, unique at the bank."""
+    value = validate_reference_number(
+        raw, field_name="loan_note_no", code="loan.loan_note_no", label="借据号"
+    )
+    if Disbursement.objects.filter(bank_id=app.bank_id, loan_note_no=value).exists():
+        raise Conflict(
+            "loan.loan_note_no_duplicate",
+            f"借据号“{value}”已用于本行的另一笔放款，请核对借据号。",
+            errors={"loan_note_no": ["该借据号已被本行另一笔放款使用。"]},
+        )
+    return value
+
+
 def application_sign_contract(
     *,
     actor: Any,
     application: LoanApplication | int,
+    contract_no: Any = None,
     contract_date: dt.date | None = None,
     annual_rate: Any = None,
     repayment_method: str | None = None,
@@ -144,8 +171,12 @@ def application_sign_contract(
     today: dt.date | None = None,
     request: Any = None,
 ) -> LoanApplication:
+    """签订借款合同: the contract number (合同编号, required, unique at the bank), the contract date (not before
+    the application, not after today), and optionally the rate (≤ LPR + cap) and the repayment method."""
+
     def effect(ctx: Context) -> None:
         app = ctx.application
+        number = _contract_no(app, contract_no)
         day = contract_date or ctx.today
         if day > ctx.today or (app.applied_on and day < app.applied_on):
             raise InvalidInput.field(
@@ -166,7 +197,9 @@ def application_sign_contract(
             ctx.data.update(check_rate_cap(rate, day))
             app.annual_rate = rate
         app.contract_date = day
+        app.contract_no = number
         ctx.data.update(
+            contract_no=number,
             contract_date=day.isoformat(),
             annual_rate=str(app.annual_rate),
             repayment_method=app.repayment_method,
@@ -189,22 +222,40 @@ def application_disburse(
     actor: Any,
     application: LoanApplication | int,
     amount: Any,
+    loan_note_no: Any = None,
     date: dt.date | None = None,
     annual_rate: Any = None,
     note: str = "",
     today: dt.date | None = None,
     request: Any = None,
 ) -> LoanApplication:
-    """One tranche. The tranches never add up to more than the approved amount; the amount counts toward
-    the guaranteed-loans target of the applicant's region in the month of ``date``. A tranche disbursed
-    once repayment has started (status repaying or extended) rebuilds the stored schedule from its date, in
-    the same transaction (``repayment.schedule_add_tranche``)."""
+    """One tranche, with its loan-note number (借据号, required, unique at the bank). The tranches never add
+    up to more than the approved amount (``loan.over_disbursement``); the amount counts toward the
+    guaranteed-loans target of the applicant's region in the month of ``date``.
+
+    The repayment schedule is built at the first tranche, in the same transaction (the loan then enters
+    repayment: 还款中). A later tranche never builds a second schedule: it rebuilds the unpaid part of the
+    stored one from its date (``repayment.schedule_add_tranche``: interest on it from its date, the later
+    periods on the higher principal, same maturity; periods already paid kept)."""
     from fanxiang.loans import repayment
+    from fanxiang.loans.models import RepaymentPlan
 
     paid: dict[str, Any] = {}
 
     def effect(ctx: Context) -> None:
         app = ctx.application
+        remaining = app.approved_amount - app.disbursed_total
+        if remaining <= 0:
+            raise Conflict(
+                "loan.over_disbursement",
+                f"该贷款已全额放款（批准 {app.approved_amount:,.2f}元，已放 {app.disbursed_total:,.2f}元），"
+                "不能再放款。",
+                details={
+                    "approved_amount": str(app.approved_amount),
+                    "disbursed_total": str(app.disbursed_total),
+                    "remaining": str(remaining),
+                },
+            )
         errors = ErrorCollector()
         value = parse_money(amount, "amount", errors)
         rate = (
@@ -219,7 +270,6 @@ def application_disburse(
         if rate is None:
             raise InvalidInput.field("annual_rate", "loan.rate_invalid", "请填写年利率。")
         info = check_rate_cap(rate, day)
-        remaining = app.approved_amount - app.disbursed_total
         if value > remaining:
             raise Conflict(
                 "loan.over_disbursement",
@@ -232,6 +282,7 @@ def application_disburse(
                     "remaining": str(remaining),
                 },
             )
+        note_no = _loan_note_no(app, loan_note_no)
         seq = app.disbursements.count() + 1
         Disbursement.objects.create(
             application=app,
@@ -239,16 +290,19 @@ def application_disburse(
             amount=value,
             date=day,
             annual_rate=rate,
+            loan_note_no=note_no,
+            bank_id=app.bank_id,
             recorded_by=ctx.actor if getattr(ctx.actor, "pk", None) else None,
         )
         app.disbursed_total += value
         app.principal_outstanding += value
         if app.annual_rate is None:
             app.annual_rate = rate
-        paid.update(amount=value, day=day, repaying=app.status in (AppStatus.REPAYING, AppStatus.EXTENDED))
+        paid.update(amount=value, day=day)
         rollup_add_many([(app.region_id, INDICATOR_GUARANTEED_LOANS, day, value)])
         ctx.data.update(
             seq=seq,
+            loan_note_no=note_no,
             amount=str(value),
             date=day.isoformat(),
             annual_rate=str(rate),
@@ -267,9 +321,11 @@ def application_disburse(
         effect=effect,
         request=request,
     )
-    if paid.get("repaying"):
+    if RepaymentPlan.objects.filter(loan=app).exists():
         repayment.schedule_add_tranche(actor=actor, loan=app, amount=paid["amount"], day=paid["day"])
-        app.refresh_from_db()
+    else:  # the first tranche (or one recorded before schedules were built at disbursement)
+        repayment.schedule_generate(actor=actor, loan=app)
+    app.refresh_from_db()
     return app
 
 

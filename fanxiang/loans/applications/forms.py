@@ -431,8 +431,9 @@ class BankApproveForm(NoteForm):
 
 
 class ContractForm(NoteForm):
-    field_order = ["contract_date", "annual_rate", "repayment_method", "note"]
+    field_order = ["contract_no", "contract_date", "annual_rate", "repayment_method", "note"]
 
+    contract_no = _text("合同编号", 64, help_text="借款合同上的编号，本行内不得重复。")
     contract_date = forms.DateField(
         label="合同日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -452,6 +453,7 @@ class ContractForm(NoteForm):
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
+            "contract_no": d.get("contract_no") or "",
             "contract_date": d.get("contract_date"),
             "annual_rate": _none_if_blank(d.get("annual_rate")),
             "repayment_method": d.get("repayment_method") or None,
@@ -460,8 +462,9 @@ class ContractForm(NoteForm):
 
 
 class DisburseForm(NoteForm):
-    field_order = ["amount", "date", "annual_rate", "note"]
+    field_order = ["loan_note_no", "amount", "date", "annual_rate", "note"]
 
+    loan_note_no = _text("借据号", 64, help_text="本笔放款的借据编号，本行内不得重复。")
     amount = _raw("放款金额（元）", required=True, help_text="可分笔放款，合计不超过批准金额。")
     date = forms.DateField(
         label="放款日期", required=True, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -492,6 +495,7 @@ class DisburseForm(NoteForm):
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
+            "loan_note_no": d.get("loan_note_no") or "",
             "amount": d.get("amount"),
             "date": d.get("date"),
             "annual_rate": _none_if_blank(d.get("annual_rate")),

@@ -465,10 +465,12 @@ def _event_details(e: LoanEvent) -> list[str]:
     if e.action == "bank_approve" and d.get("approved_amount"):
         lines.append(f"批准金额 {_yuan(d['approved_amount'])}，年利率 {d.get('annual_rate')}%")
     if e.action == "sign_contract" and d.get("contract_date"):
-        lines.append(f"合同日期 {d['contract_date']}，年利率 {d.get('annual_rate')}%")
+        number = f"合同编号 {d['contract_no']}，" if d.get("contract_no") else ""
+        lines.append(f"{number}合同日期 {d['contract_date']}，年利率 {d.get('annual_rate')}%")
     if e.action == "disburse" and d.get("amount"):
         lines.append(
-            f"第{d.get('seq')}笔 {_yuan(d['amount'])}（{d.get('date')}，年利率 {d.get('annual_rate')}%），"
+            f"第{d.get('seq')}笔 {_yuan(d['amount'])}（{d.get('date')}，年利率 {d.get('annual_rate')}%"
+            f"{'，借据号 ' + d['loan_note_no'] if d.get('loan_note_no') else ''}），"
             f"累计 {_yuan(d.get('disbursed_total'))}"
         )
     if e.action == "override" and d.get("rule"):

@@ -183,8 +183,15 @@ def actor_roles(actor: Any, application: LoanApplication) -> set[str]:
 
 
 def status_label(status: str) -> str:
-    """The Chinese label of a status (cheaper than ``get_status_display()`` in lists)."""
-    return str(S(status).label) if status in STATUS_VALUES else status
+    """The Chinese label of a loan status: the one vocabulary (``status_labels`` of :data:`LOANS`) of every
+    page, tab, export, notice and API ``status_label`` that names a loan's state."""
+    return LOANS.status_label(status)
+
+
+def fully_disbursed(application: LoanApplication) -> bool:
+    """Every yuan approved is out: no further tranche (放款) is offered or accepted."""
+    approved = application.approved_amount
+    return approved is not None and application.disbursed_total >= approved
 
 
 def match(application: LoanApplication, action: str, roles: set[str]) -> tuple[Step | None, str]:
@@ -196,8 +203,10 @@ def authorize(application: LoanApplication, action: str, roles: set[str]) -> Ste
 
 
 def allowed_actions(application: LoanApplication, actor: Any) -> list[str]:
-    """The actions ``actor`` may take on the application now (for the UI and the API detail)."""
-    return LOANS.allowed_actions(application, actor)
+    """The actions ``actor`` may take on the application now (for the UI and the API detail); a fully
+    disbursed loan offers no further 放款."""
+    actions = LOANS.allowed_actions(application, actor)
+    return [a for a in actions if a != "disburse"] if fully_disbursed(application) else actions
 
 
 def policy_on(day: dt.date) -> LoanPolicy | None:

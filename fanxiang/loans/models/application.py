@@ -101,6 +101,8 @@ class LoanApplication(RegionScopedModel):
         _("合同年利率（%）"), max_digits=6, decimal_places=4, null=True, blank=True
     )
     contract_date = models.DateField(_("合同日期"), null=True, blank=True)
+    # the bank's number of the loan contract, recorded at signing (unique per bank)
+    contract_no = models.CharField(_("合同编号"), max_length=64, blank=True, default="")
     repayment_method = models.CharField(_("还款方式"), max_length=20, default="interest_monthly")
     disbursed_total = models.DecimalField(_("已放款（元）"), default=Decimal0, **MONEY)
     principal_outstanding = models.DecimalField(_("贷款余额（元）"), default=Decimal0, **MONEY)
@@ -152,6 +154,11 @@ class LoanApplication(RegionScopedModel):
                 condition=models.Q(approved_amount__isnull=True)
                 | models.Q(approved_amount__lte=models.F("amount")),
                 name="loan_approved_within_requested",
+            ),
+            models.UniqueConstraint(
+                fields=["bank", "contract_no"],
+                condition=~models.Q(contract_no=""),
+                name="uniq_loan_contract_no_per_bank",
             ),
         ]
 
@@ -239,6 +246,18 @@ class Disbursement(models.Model):
     amount = models.DecimalField(_("放款金额（元）"), **MONEY)
     date = models.DateField(_("放款日期"))
     annual_rate = models.DecimalField(_("年利率（%）"), max_digits=6, decimal_places=4)
+    # the bank's loan note (借据) of this tranche, recorded at disbursement (unique per bank); the bank is
+    # the loan's handling bank, kept here for the constraint
+    loan_note_no = models.CharField(_("借据号"), max_length=64, blank=True, default="")
+    bank = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("经办银行"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by uniq_loan_note_no_per_bank
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -251,6 +270,11 @@ class Disbursement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "seq"], name="uniq_disbursement_seq"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="disbursement_amount_positive"),
+            models.UniqueConstraint(
+                fields=["bank", "loan_note_no"],
+                condition=~models.Q(loan_note_no=""),
+                name="uniq_loan_note_no_per_bank",
+            ),
         ]
 
     def __str__(self) -> str:

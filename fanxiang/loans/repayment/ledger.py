@@ -94,9 +94,11 @@ def schedule_generate(*, actor: Any, loan: LoanApplication, replace: bool = Fals
     if actor is not None and not resolve(actor, LoanApplication, CHANGE).covers(loan):
         raise Forbidden("schedule.forbidden", "只有该笔贷款的经办银行（或市级管理员）可以生成还款计划。")
     if loan.status not in REPAYABLE:
+        from fanxiang.loans.applications.workflow import status_label
+
         raise Conflict(
             "repayment.loan_not_repaying",
-            f"贷款状态为“{loan.status}”，只有已放款、还款中、逾期或展期的贷款才有还款计划。",
+            f"贷款状态为“{status_label(loan.status)}”，只有已放款、还款中、逾期或展期的贷款才有还款计划。",
             details={"status": loan.status},
         )
     existing = RepaymentPlan.objects.filter(loan=loan).first()

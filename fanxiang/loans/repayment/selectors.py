@@ -24,6 +24,7 @@ from django.utils import timezone
 from fanxiang.core.errors import DomainError
 from fanxiang.core.scope import ADD, CHANGE, VIEW, resolve
 from fanxiang.loans import repayment as svc
+from fanxiang.loans.applications.workflow import status_label
 from fanxiang.loans.choices import AppStatus as S
 from fanxiang.loans.choices import ScheduleStatus
 from fanxiang.loans.models import (
@@ -48,21 +49,25 @@ class Section:
     hint: str
 
 
+# each tab is named by the loan status it works on (the one status vocabulary: workflow.status_label)
 SECTIONS: tuple[Section, ...] = (
-    Section("approval", "待银行审批", "担保审核已通过（或多审合一中待银行审批）的申请"),
-    Section("contract", "待签订合同", "银行已审批、待签订借款合同"),
-    Section("disbursement", "待放款", "已签合同待放款，或已部分放款、可继续放款"),
-    Section("repaying", "还款中", "按下一期应还日期排列"),
-    Section("overdue", "逾期", "按逾期天数从多到少排列"),
+    Section("approval", status_label(S.GUARANTEE_APPROVED), "担保审核已通过（或多审合一中待银行审批）的申请"),
+    Section("contract", status_label(S.BANK_APPROVED), "银行已审批、待签订借款合同"),
+    Section("disbursement", status_label(S.CONTRACTED), "已签合同待放款，或已部分放款、可继续放款"),
+    Section("repaying", status_label(S.REPAYING), "按下一期应还日期排列"),
+    Section("overdue", status_label(S.OVERDUE), "按逾期天数从多到少排列"),
 )
 SECTION_KEYS = tuple(s.key for s in SECTIONS)
+# a partly disbursed loan is repaying (its schedule is built at the first tranche) and may take more tranches
+_PARTLY_DISBURSED = Q(approved_amount__isnull=False, disbursed_total__lt=F("approved_amount"))
 
 SECTION_Q: dict[str, Q] = {
     "approval": Q(status=S.GUARANTEE_APPROVED, merged_review=False)
     | Q(status=S.SUBMITTED, merged_review=True, bank_ok=False),
     "contract": Q(status=S.BANK_APPROVED),
     "disbursement": Q(status=S.CONTRACTED)
-    | Q(status=S.DISBURSED, approved_amount__isnull=False, disbursed_total__lt=F("approved_amount")),
+    | Q(_PARTLY_DISBURSED, status__in=(S.DISBURSED, S.REPAYING, S.EXTENDED)),
+    # disbursed: loans recorded before schedules were built at disbursement, still without one
     "repaying": Q(status__in=(S.DISBURSED, S.REPAYING, S.EXTENDED)),
     "overdue": Q(status=S.OVERDUE),
 }

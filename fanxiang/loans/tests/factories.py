@@ -100,7 +100,7 @@ STAGES = [
 ]
 
 
-def advance(app: LoanApplication, users: dict, to: str, *, rate: str = "3.85", approved: str | None = None):
+def advance(app: LoanApplication, users: dict, to: str, *, rate: str = "3.45", approved: str | None = None):
     """Drive an application through the sequential chain up to ``to`` (users: the demo users)."""
     today = None
     steps = STAGES[STAGES.index(app.status if app.status in STAGES else "draft") + 1 : STAGES.index(to) + 1]
@@ -119,12 +119,15 @@ def advance(app: LoanApplication, users: dict, to: str, *, rate: str = "3.85", a
                 approved_amount=approved,
             )
         elif stage == "contracted":
-            app = services.application_sign_contract(actor=users["bank_officer"], application=app)
+            app = services.application_sign_contract(
+                actor=users["bank_officer"], application=app, contract_no=f"JK-{app.number}"
+            )
         elif stage == "disbursed":
             app = services.application_disburse(
                 actor=users["bank_officer"],
                 application=app,
                 amount=app.approved_amount,
                 date=timezone.localdate(),
+                loan_note_no=f"JJ-{app.number}-1",
             )
     return app

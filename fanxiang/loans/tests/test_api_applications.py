@@ -115,21 +115,32 @@ def test_happy_path_one_token_per_role(api, demo, person):
 
     # bank: approve (less than requested), sign, disburse in two tranches
     assert any(i["id"] == app_id for i in bank.get("/api/v1/loans/queue").json()["items"])
-    response = act(bank, app_id, "bank_approve", {"annual_rate": "3.85", "approved_amount": "80000.00"})
+    response = act(bank, app_id, "bank_approve", {"annual_rate": "3.45", "approved_amount": "80000.00"})
     assert response.status_code == 200, response.content
-    assert response.json()["approved_amount"] == "80000.00" and response.json()["annual_rate"] == "3.8500"
-    assert act(bank, app_id, "sign_contract").json()["status"] == "contracted"
+    assert response.json()["approved_amount"] == "80000.00" and response.json()["annual_rate"] == "3.4500"
+    assert act(bank, app_id, "sign_contract", {"contract_no": "JK-API-1"}).json()["status"] == "contracted"
     first = act(
-        bank, app_id, "disburse", {"amount": "50000.00", "date": today.isoformat(), "annual_rate": "3.85"}
+        bank,
+        app_id,
+        "disburse",
+        {"amount": "50000.00", "date": today.isoformat(), "annual_rate": "3.45", "loan_note_no": "JJ-API-1"},
     )
     assert first.status_code == 200, first.content
-    assert first.json()["status"] == "disbursed" and first.json()["disbursed_total"] == "50000.00"
-    second = act(bank, app_id, "disburse", {"amount": "30000.00", "date": today.isoformat()})
+    # the schedule is built at the first tranche: repaying at once
+    assert first.json()["status"] == "repaying" and first.json()["disbursed_total"] == "50000.00"
+    second = act(
+        bank,
+        app_id,
+        "disburse",
+        {"amount": "30000.00", "date": today.isoformat(), "loan_note_no": "JJ-API-2"},
+    )
     assert second.status_code == 200, second.content
     body = second.json()
     assert body["disbursed_total"] == "80000.00" and body["principal_outstanding"] == "80000.00"
     assert [(d["seq"], d["amount"]) for d in body["disbursements"]] == [(1, "50000.00"), (2, "30000.00")]
-    over = act(bank, app_id, "disburse", {"amount": "0.01", "date": today.isoformat()})
+    over = act(
+        bank, app_id, "disburse", {"amount": "0.01", "date": today.isoformat(), "loan_note_no": "JJ-API-3"}
+    )
     assert over.status_code == 409 and code(over) == "loan.over_disbursement"
 
     # the timeline: one typed event per step, and an audit record per transition
@@ -137,14 +148,14 @@ def test_happy_path_one_token_per_role(api, demo, person):
     actions = [e["action"] for e in detail["events"]]
     assert actions == [
         "create", "upload", "upload", "upload", "submit", "hr_approve", "guarantee_approve", "bank_approve",
-        "sign_contract", "disburse", "disburse",
+        "sign_contract", "disburse", "start_repaying", "disburse", "reschedule",
     ]  # fmt: skip
     assert (
         detail["events"][5]["note"] == "资格审核通过"
         and detail["events"][5]["actor_role"] == "county_officer"
     )
     transitions = LogEntry.objects.filter(additional_data__event="transition", object_pk=str(app_id))
-    assert transitions.count() == 7
+    assert transitions.count() == 9  # 7 steps, the system's start of repayment, the tranche's reschedule
     assert {e.actor.username for e in transitions} == {"officer_411625", "guarantee_officer", "bank_officer"}
 
     # disbursed amounts count toward the guaranteed-loans target, by region and month
@@ -282,12 +293,17 @@ def test_rate_over_cap(api, demo, person):
     assert code(over_requested) == "loan.approved_over_requested"
     ok = act(bank, app_id, "bank_approve", {"annual_rate": "3.50"})
     assert ok.status_code == 200 and ok.json()["approved_amount"] == "100000.00"
-    act(bank, app_id, "sign_contract")
+    act(bank, app_id, "sign_contract", {"contract_no": "JK-CAP-1"})
     high = act(
         bank,
         app_id,
         "disburse",
-        {"amount": "1.00", "date": timezone.localdate().isoformat(), "annual_rate": "4"},
+        {
+            "amount": "1.00",
+            "date": timezone.localdate().isoformat(),
+            "annual_rate": "4",
+            "loan_note_no": "J1",
+        },
     )
     assert high.status_code == 422 and code(high) == "loan.rate_over_cap"
 
@@ -315,7 +331,7 @@ def test_merged_review_runs_in_parallel(api, person):
     three = act(officer, app_id, "hr_approve")
     assert three.status_code == 200
     assert three.json()["status"] == "bank_approved" and three.json()["approved_amount"] == "90000.00"
-    assert act(bank, app_id, "sign_contract").json()["status"] == "contracted"
+    assert act(bank, app_id, "sign_contract", {"contract_no": "JK-MERGED-1"}).json()["status"] == "contracted"
 
 
 def test_soft_failure_needs_an_officer_override(api, person):

@@ -163,22 +163,27 @@ def test_loan_happy_path_through_the_pages(browser, live_server, demo):
     _from_queue(bank, app.pk, "9-queue-bank")
     page = bank.page
     page.fill("#id_bank_approve_approved_amount", "150000.00")
-    page.fill("#id_bank_approve_annual_rate", "3.85")
+    page.fill("#id_bank_approve_annual_rate", "3.45")
     bank.submit("[data-testid=action-bank_approve] button[type=submit]")
     assert page.inner_text("[data-testid=status]") == "待签订合同"
+    page.fill("#id_sign_contract_contract_no", "JK-E2E-001")
     page.fill("#id_sign_contract_contract_date", today)
     bank.submit("[data-testid=action-sign_contract] button[type=submit]")
     assert page.inner_text("[data-testid=status]") == "待放款"
     assert page.input_value("#id_disburse_amount") == "150000.00"
+    page.fill("#id_disburse_loan_note_no", "JJ-E2E-001")
     bank.submit("[data-testid=action-disburse] button[type=submit]")
-    assert page.inner_text("[data-testid=status]") == "已放款"
+    # the schedule is built at the disbursement: repaying at once; the 放款 form is gone
+    assert page.inner_text("[data-testid=status]") == "还款中"
     assert "150,000.00" in page.inner_text("[data-testid=disbursements]")
+    assert "已全额放款" in page.inner_text("[data-testid=fully-disbursed]")
+    assert page.locator("[data-testid=action-disburse]").count() == 0
     actions = page.eval_on_selector_all(
         "[data-testid=timeline] tbody tr", "rows => rows.map(r => r.getAttribute('data-action'))"
     )
     assert actions == [
         "create", "upload", "upload", "upload", "submit", "hr_approve", "guarantee_approve", "bank_approve",
-        "sign_contract", "disburse",
+        "sign_contract", "disburse", "start_repaying",
     ]  # fmt: skip
     timeline = page.inner_text("[data-testid=timeline]")
     for who in ("吴窗口", "郑郸城", "钱担保", "孙信贷"):
@@ -187,4 +192,4 @@ def test_loan_happy_path_through_the_pages(browser, live_server, demo):
     bank.close()
 
     app.refresh_from_db()
-    assert app.status == "disbursed" and str(app.disbursed_total) == "150000.00"
+    assert app.status == "repaying" and str(app.disbursed_total) == "150000.00"

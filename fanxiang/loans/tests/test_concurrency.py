@@ -103,7 +103,11 @@ def test_over_disbursing_at_once_exactly_one_wins(pg):
     app = _contracted(pg)
     results = race(
         lambda i: services.application_disburse(
-            actor=pg["bank_officer"], application=app.pk, amount="60000.00", date=app.contract_date
+            actor=pg["bank_officer"],
+            application=app.pk,
+            amount="60000.00",
+            date=app.contract_date,
+            loan_note_no=f"JJ-RACE-{i}",
         )
     )
     outcomes = Counter(kind if kind == "ok" else value for kind, value in results)
@@ -124,7 +128,11 @@ def test_tranches_at_once_never_exceed_the_approved_amount(pg):
     app = _contracted(pg)
     results = race(
         lambda i: services.application_disburse(
-            actor=pg["bank_officer"], application=app.pk, amount="30000.00", date=app.contract_date
+            actor=pg["bank_officer"],
+            application=app.pk,
+            amount="30000.00",
+            date=app.contract_date,
+            loan_note_no=f"JJ-RACE-{i}",
         )
     )
     outcomes = Counter(kind if kind == "ok" else value for kind, value in results)

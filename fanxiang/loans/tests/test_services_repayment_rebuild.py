@@ -187,7 +187,12 @@ def test_tranche_after_repayment_started_rebuilds_from_its_date(borrower, bank):
     a_loan = _half_disbursed(borrower, bank)
     svc.repayment_record(actor=bank, loan=a_loan, date=d("2021-04-15"), amount="195.83")
     services.application_disburse(
-        actor=bank, application=a_loan, amount="100000.00", date=d("2021-04-25"), today=d("2021-04-25")
+        actor=bank,
+        application=a_loan,
+        amount="100000.00",
+        date=d("2021-04-25"),
+        today=d("2021-04-25"),
+        loan_note_no="JJ-T2",
     )
     rows = items(a_loan)
     assert (rows[1].status, rows[1].interest_due) == ("paid", D("362.50"))
@@ -224,12 +229,22 @@ def test_tranche_refusals_roll_back_the_disbursement(borrower, bank):
     svc.repayment_record(actor=bank, loan=a_loan, date=d("2021-04-15"), amount="195.83")
     with pytest.raises(InvalidInput) as exc:  # dated before the last repayment
         services.application_disburse(
-            actor=bank, application=a_loan, amount="50000.00", date=d("2021-04-10"), today=d("2021-04-25")
+            actor=bank,
+            application=a_loan,
+            amount="50000.00",
+            date=d("2021-04-10"),
+            today=d("2021-04-25"),
+            loan_note_no="JJ-T2",
         )
     assert exc.value.code == "loan.tranche_before_last_repayment"
     with pytest.raises(Conflict) as exc:
         services.application_disburse(
-            actor=bank, application=a_loan, amount="100000.01", date=d("2021-04-25"), today=d("2021-04-25")
+            actor=bank,
+            application=a_loan,
+            amount="100000.01",
+            date=d("2021-04-25"),
+            today=d("2021-04-25"),
+            loan_note_no="JJ-T2",
         )
     assert exc.value.code == "loan.over_disbursement"
     a_loan.refresh_from_db()
@@ -299,7 +314,12 @@ def test_settlement_and_prepayment_after_a_tranche_in_the_same_period(borrower, 
     a_loan = _half_disbursed(borrower, bank)
     svc.repayment_record(actor=bank, loan=a_loan, date=d("2021-04-15"), amount="195.83")
     services.application_disburse(
-        actor=bank, application=a_loan, amount="100000.00", date=d("2021-04-25"), today=d("2021-04-25")
+        actor=bank,
+        application=a_loan,
+        amount="100000.00",
+        date=d("2021-04-25"),
+        today=d("2021-04-25"),
+        loan_note_no="JJ-T2",
     )
     quote = svc.payoff_quote(loan=a_loan, date=d("2021-05-05"))
     assert (quote["accrued_interest"], quote["interest_charge"], quote["subsidy"], quote["total"]) == (

@@ -82,7 +82,7 @@ def test_deadlines_count_working_days_across_the_2020_holidays(demo):
     )  # cap in 2020: LPR 3.85% + 50 BP
     assert app.status == "bank_approved" and app.step_due == D(2020, 10, 28)  # the bank's clock runs on
     app = services.application_sign_contract(
-        actor=users["bank_officer"], application=app, today=D(2020, 10, 26)
+        actor=users["bank_officer"], application=app, today=D(2020, 10, 26), contract_no="JK2020-001"
     )
     app = services.application_disburse(
         actor=users["bank_officer"],
@@ -90,8 +90,10 @@ def test_deadlines_count_working_days_across_the_2020_holidays(demo):
         amount="100000",
         date=D(2020, 10, 27),
         today=D(2020, 10, 27),
+        loan_note_no="JJ2020-001",
     )
-    assert app.step_due is None and app.status == "disbursed"
+    # the schedule is built at the disbursement: the loan is repaying at once
+    assert app.step_due is None and app.status == "repaying"
     stat = RegionMonthStat.objects.get(region=app.region, indicator="guaranteed_loans", year=2020, month=10)
     assert stat.value == Decimal("100000.00")
 
@@ -220,7 +222,8 @@ def test_extension_where_the_policy_allows(demo):
 
 def test_system_steps_after_disbursement(demo):
     app = advance(ready_draft(demo["officer_411625"]), demo, "disbursed")
-    app = services.application_transition(actor=None, application=app, action="start_repaying")
+    assert app.status == "repaying"  # the schedule built at disbursement started repayment (the system)
+    assert app.events.last().action == "start_repaying" and app.events.last().actor_id is None
     app = services.application_transition(actor=None, application=app, action="mark_overdue")
     assert app.status == "overdue"
     event = app.events.last()
@@ -244,11 +247,17 @@ def test_disbursement_dates_and_tranches(demo):
     with pytest.raises(InvalidInput) as exc:
         services.application_disburse(actor=bank, application=app, amount="0", date=today)
     assert exc.value.code == "loan.amount_invalid"
-    app = services.application_disburse(actor=bank, application=app, amount="99999.99", date=today)
-    app = services.application_disburse(actor=bank, application=app, amount="0.01", date=today)
+    app = services.application_disburse(
+        actor=bank, application=app, amount="99999.99", date=today, loan_note_no="JJ-1"
+    )
+    app = services.application_disburse(
+        actor=bank, application=app, amount="0.01", date=today, loan_note_no="JJ-2"
+    )
     assert app.disbursed_total == app.approved_amount == Decimal("100000.00")
     with pytest.raises(Conflict) as exc:
-        services.application_disburse(actor=bank, application=app, amount="0.01", date=today)
+        services.application_disburse(
+            actor=bank, application=app, amount="0.01", date=today, loan_note_no="JJ-3"
+        )
     assert exc.value.code == "loan.over_disbursement" and exc.value.details["remaining"] == "0.00"
 
 

@@ -343,25 +343,28 @@ def test_review_chain_through_the_detail_page(demo, web, person):
     )
     assert over.status_code == 422 and "loan.rate_over_cap" in text(over)
     assert "loan.rate_over_cap" in field_error(text(over), "annual_rate")
-    ok = bank.post(action_url(app.pk, "bank_approve"), {"annual_rate": "3.85", "approved_amount": "90000.00"})
+    ok = bank.post(action_url(app.pk, "bank_approve"), {"annual_rate": "3.45", "approved_amount": "90000.00"})
     assert ok.status_code == 302
     today = timezone.localdate().isoformat()
-    assert bank.post(action_url(app.pk, "sign_contract"), {"contract_date": today}).status_code == 302
-    too_much = bank.post(action_url(app.pk, "disburse"), {"amount": "90000.01", "date": today})
+    sign = {"contract_date": today, "contract_no": "JK-PAGE-1"}
+    assert bank.post(action_url(app.pk, "sign_contract"), sign).status_code == 302
+    pay = {"amount": "90000.01", "date": today, "loan_note_no": "JJ-PAGE-1"}
+    too_much = bank.post(action_url(app.pk, "disburse"), pay)
     assert too_much.status_code == 409 and "loan.over_disbursement" in text(too_much)
-    assert bank.post(action_url(app.pk, "disburse"), {"amount": "90000.00", "date": today}).status_code == 302
+    assert bank.post(action_url(app.pk, "disburse"), {**pay, "amount": "90000.00"}).status_code == 302
     app.refresh_from_db()
-    assert app.status == "disbursed" and str(app.disbursed_total) == "90000.00"
+    assert app.status == "repaying" and str(app.disbursed_total) == "90000.00"
     body = text(bank.get(detail_url(app.pk)))
-    assert "已放款" in body and "第1笔" in body and "90,000.00" in body
+    assert "还款中" in body and "第1笔" in body and "90,000.00" in body and "JJ-PAGE-1" in body
     actions = re.findall(r'<tr data-action="([a-z_]+)">', body)
-    assert actions[-6:] == [
+    assert actions[-7:] == [
         "submit",
         "hr_approve",
         "guarantee_approve",
         "bank_approve",
         "sign_contract",
         "disburse",
+        "start_repaying",
     ]
     assert "资格属实" in body and "县区人社经办人员" in body and "经办银行人员" in body
 
