@@ -266,8 +266,8 @@ def _events(workflow, rows) -> list[dict]:
     ]
 
 
-def request_row(req: ServiceRequest, today: dt.date) -> dict:
-    state = selectors.deadline_state(req, today)
+def request_row(req: ServiceRequest, today: dt.date, state: dict | None = None) -> dict:
+    state = state or selectors.row_deadline(req, today)
     return {
         "id": req.pk,
         "status": req.status,
@@ -327,7 +327,7 @@ def request_out(req: ServiceRequest, user: Any) -> dict:
     rating = Rating.objects.filter(request=req).first()
     rect = Rectification.objects.filter(request=req).first()
     return {
-        **request_row(req, today),
+        **request_row(req, today, state),
         "origin_centre": _ref(req.origin_centre),
         "transferred_to_unit": _ref(req.transferred_to_unit),
         "time_limit_days": req.time_limit_days,

@@ -84,7 +84,7 @@ def portal_request_list(request):
     return (
         ServiceRequest.objects.filter(entrepreneur_id=person_id(request))
         .exclude(status="draft")
-        .select_related("service_type", "centre")
+        .select_related("service_type", "centre", "entrepreneur")
         .order_by("-created_at", "-id")
     )
 

@@ -79,7 +79,7 @@ def requests_for_user(
 ) -> QuerySet[ServiceRequest]:
     today = today or timezone.localdate()
     qs = ServiceRequest.objects.for_user(user, VIEW).select_related(
-        "service_type", "centre", "centre__region", "origin_centre"
+        "service_type", "centre", "centre__region", "origin_centre", "entrepreneur"
     )
     if status:
         qs = qs.filter(status=status)
@@ -116,6 +116,20 @@ def deadline_state(req: ServiceRequest, today: dt.date) -> dict:
         "due_soon": running
         and req.due_soon_on is not None
         and req.due_soon_on <= today <= (due or req.due_soon_on),
+    }
+
+
+def row_deadline(req: ServiceRequest, today: dt.date) -> dict:
+    """The queue's marks from the request's own columns (no clock lookup per row): ``overdue`` past the due
+    date while the clock runs, ``due_soon`` from the stored due-soon day, ``paused`` while waiting for the
+    applicant (its due date moves when the applicant resubmits)."""
+    running = req.status in CLOCK_RUNNING
+    due = req.due_date
+    return {
+        "due_date": due,
+        "paused": req.status == "supplement_requested",
+        "overdue": running and due is not None and today > due,
+        "due_soon": running and req.due_soon_on is not None and req.due_soon_on <= today <= (due or today),
     }
 
 

@@ -22,7 +22,7 @@ from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
 
 
 def deadline_mark(req: ServiceRequest) -> str:
-    state = selectors.deadline_state(req, timezone.localdate())
+    state = selectors.row_deadline(req, timezone.localdate())
     if state["overdue"]:
         return "已超期"
     if state["paused"]:

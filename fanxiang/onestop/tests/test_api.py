@@ -182,3 +182,28 @@ def test_list_filters_overdue_region_centre(window, api):
     assert (
         ServiceRequest.objects.filter(pk=old.pk).exists() and Centre.objects.filter(pk=old.centre_id).exists()
     )
+
+
+def test_the_queue_costs_the_same_for_five_rows_or_twenty(window, django_assert_max_num_queries):
+    for _ in range(5):
+        make_request()
+    with django_assert_max_num_queries(12) as few:
+        assert window.get(f"{BASE}/requests/", {"page_size": 20}).status_code == 200
+    for _ in range(15):
+        make_request()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = window.get(f"{BASE}/requests/", {"page_size": 20})
+    assert len(response.json()["items"]) == 20
+
+
+def test_the_queue_page_costs_the_same_for_five_rows_or_twenty(web, django_assert_max_num_queries):
+    client = web("service_clerk")
+    for _ in range(5):
+        make_request()
+    client.get("/onestop/requests/")  # warm the session and the caches
+    with django_assert_max_num_queries(40) as few:
+        assert client.get("/onestop/requests/").status_code == 200
+    for _ in range(15):
+        make_request()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/onestop/requests/").status_code == 200
