@@ -15,7 +15,7 @@ from typing import Any
 
 import pydantic
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, invalid_request
@@ -129,7 +129,7 @@ class CoverageOut(Schema):
 
 
 class CoverageFilterIn(Schema):
-    year: int | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="年度（2000–2100，默认今年）")
 
 
 @router.get(
@@ -484,7 +484,7 @@ def rating_list(request):
 
 
 class SatisfactionFilterIn(Schema):
-    year: int | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="年度（2000–2100，默认今年）")
     centre: int | None = None
     type: str | None = None
 

@@ -207,3 +207,11 @@ def test_the_queue_page_costs_the_same_for_five_rows_or_twenty(web, django_asser
         make_request()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/onestop/requests/").status_code == 200
+
+
+def test_year_out_of_range_is_422_not_500(api):
+    client = api("city_admin")
+    for path in ("/api/v1/onestop/coverage", "/api/v1/onestop/satisfaction"):
+        response = client.get(f"{path}?year=-629571")
+        assert response.status_code == 422, (path, response.content)
+        assert response.status_code != 500
