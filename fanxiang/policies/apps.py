@@ -39,7 +39,9 @@ class PoliciesConfig(AppConfig):
         grant(Role.UNIT_LIAISON, "policies.benefitgrant", {VIEW, EXPORT})
         registry.register_api("fanxiang.policies.api:router", "/policies", order=60)
         registry.register_api("fanxiang.policies.api_grants:router", "/policies/grants", order=61)
-        registry.register_demo_loader("policies.grants", "fanxiang.policies.demo:load_policies_demo", order=56)
+        registry.register_demo_loader(
+            "policies.grants", "fanxiang.policies.demo:load_policies_demo", order=56
+        )
         registry.register_urls("policies/", "fanxiang.policies.urls", order=60)
         registry.register_person_section(
             registry.PersonSection(
