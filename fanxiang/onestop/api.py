@@ -22,7 +22,7 @@ from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPaginati
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.onestop import selectors, services
 from fanxiang.onestop.choices import RatingSource
-from fanxiang.onestop.models import Centre, Rating, Rectification, ServiceRequest
+from fanxiang.onestop.models import Centre, Rectification, ServiceRequest
 from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
 
 router = Router(tags=["一站式服务"])
@@ -324,8 +324,7 @@ def rectification_out(rect: Rectification, user: Any, today: dt.date) -> dict:
 def request_out(req: ServiceRequest, user: Any) -> dict:
     today = timezone.localdate()
     state = selectors.deadline_state(req, today)
-    rating = Rating.objects.filter(request=req).first()
-    rect = Rectification.objects.filter(request=req).first()
+    rating, rect = selectors.feedback_of(req)
     return {
         **request_row(req, today, state),
         "origin_centre": _ref(req.origin_centre),

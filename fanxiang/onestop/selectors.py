@@ -173,6 +173,13 @@ def rectification_detail(user: Any, rect_id: int) -> Rectification:
     return get_for_user(Rectification, user, VIEW, pk=rect_id)
 
 
+def feedback_of(req: ServiceRequest) -> tuple[Rating | None, Rectification | None]:
+    """The rating and rectification of a request the caller already holds through a scoped read (staff:
+    ``request_detail`` / ``get_scoped_or_404``; the applicant: the portal's own-request check). They belong
+    to the request, so they need no scope of their own here — the applicant has no region role at all."""
+    return Rating.objects.filter(request=req).first(), Rectification.objects.filter(request=req).first()
+
+
 def ratings_for_user(user: Any) -> QuerySet[Rating]:
     return Rating.objects.for_user(user, VIEW).order_by("-created_at", "-id")
 

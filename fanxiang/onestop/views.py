@@ -17,7 +17,7 @@ from fanxiang.core.errors import DomainError
 from fanxiang.core.views import Column, ScopedDetailView, ScopedListView, get_scoped_or_404
 from fanxiang.onestop import selectors, services
 from fanxiang.onestop.filtersets import RequestFilter
-from fanxiang.onestop.models import Centre, Rating, Rectification, ServiceRequest
+from fanxiang.onestop.models import Centre, Rectification, ServiceRequest
 from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
 
 
@@ -122,8 +122,7 @@ class RequestDetailView(LoginRequiredMixin, View):
 
     def context(self, request, pk: int) -> dict:
         req = get_scoped_or_404(ServiceRequest, request.user, pk=pk)
-        rating = Rating.objects.filter(request=req).first()
-        rect = Rectification.objects.filter(request=req).first()
+        rating, rect = selectors.feedback_of(req)
         allowed = selectors.allowed_actions(req, request.user)
         return {
             "req": req,
