@@ -66,6 +66,17 @@ def add_workdays(start: dt.date, days: int) -> dt.date:
     return day
 
 
+def workdays_before(end: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days before ``end`` (the mirror of :func:`add_workdays`)."""
+    exceptions = _exceptions(end - dt.timedelta(days=days * 3 + 30), end)
+    day, left = end, days
+    while left > 0:
+        day -= dt.timedelta(days=1)
+        if is_workday(day, exceptions):
+            left -= 1
+    return day
+
+
 def workdays_between(start: dt.date, end: dt.date, exceptions: dict[dt.date, bool] | None = None) -> int:
     """Working days after ``start`` up to and including ``end`` (0 when end <= start). ``exceptions``: the
     calendar exceptions already read for a range covering both dates (see :func:`workday_counter`)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +48,6 @@ class Plan:
     bank: str = "DEMO-BANK-PSBC"
     method: str = "interest_monthly"
     paid_months: int | None = None  # None: every instalment due by today is paid
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _users() -> dict[str, Any]:
@@ -87,10 +86,6 @@ class Clock:
         return result
 
 
-def _wd(day: dt.date, n: int) -> dt.date:
-    return calendar.add_workdays(day, n)
-
-
 def plans(today: dt.date, rng: random.Random) -> list[Plan]:
     """The demo programme: the 2020–2021 cohort, then this year's pipeline relative to ``today``."""
 
@@ -123,22 +118,12 @@ def plans(today: dt.date, rng: random.Random) -> list[Plan]:
     ]  # fmt: skip
     for i, (end, age) in enumerate(pipeline):
         county = COUNTIES[i % 3]
-        applied = _back(today, age)
+        applied = calendar.workdays_before(today, age)
         bank = "DEMO-BANK-RCB" if i % 3 == 2 and end not in ("draft",) else "DEMO-BANK-PSBC"
         term = 12 if end == "extended" else rng.choice((12, 24, 36))
         out.append(Plan(county, end, applied, amount(30, 200), term, bank,
                         "interest_monthly"))  # fmt: skip
     return out
-
-
-def _back(today: dt.date, workdays: int) -> dt.date:
-    day = today
-    left = workdays
-    while left > 0:
-        day -= dt.timedelta(days=1)
-        if calendar.add_workdays(day - dt.timedelta(days=1), 1) == day:
-            left -= 1
-    return day
 
 
 def _people(county: str, used: set[int]) -> Any:
@@ -238,21 +223,21 @@ class Programme:
         officer, guar, bank = self.officer(plan.county), self.users["guarantee_officer"], self.bank_user(plan)
         day = plan.applied
         if plan.end == "returned":
-            day = _wd(day, 2)
+            day = calendar.add_workdays(day, 2)
             return self.step(day, lambda d: services.application_return(
                 actor=officer, application=app, missing_items=["经营场所租赁合同未附", "营业执照复印件不清晰"], today=d))  # fmt: skip
         if plan.end == "withdrawn":
-            day = _wd(day, 3)
+            day = calendar.add_workdays(day, 3)
             return self.step(
                 day, lambda d: services.application_withdraw(actor=officer, application=app, today=d)
             )
-        day = _wd(day, 3)
+        day = calendar.add_workdays(day, 3)
         app = self.step(
             day, lambda d: services.application_hr_approve(actor=officer, application=app, today=d)
         )
         if plan.end == "hr_approved":
             return app
-        day = _wd(day, 4)
+        day = calendar.add_workdays(day, 4)
         if plan.end == "rejected":
             return self.step(day, lambda d: services.application_reject(
                 actor=guar, application=app, reasons=["反担保措施不足，保证人不符合条件"], today=d))  # fmt: skip
@@ -261,22 +246,22 @@ class Programme:
         )
         if plan.end == "guarantee_approved":
             return app
-        day = _wd(day, 5)
+        day = calendar.add_workdays(day, 5)
         rate = _rate(day)
         app = self.step(day, lambda d: services.application_bank_approve(
             actor=bank, application=app, annual_rate=rate, today=d))  # fmt: skip
         if plan.end == "bank_approved":
             return app
-        day = _wd(day, 2)
+        day = calendar.add_workdays(day, 2)
         app = self.step(day, lambda d: services.application_sign_contract(
             actor=bank, application=app, contract_date=d, repayment_method=plan.method, today=d,
-            **_numbers(services.application_sign_contract, contract_no=f"JK{d:%Y%m%d}{app.pk:04d}")))  # fmt: skip
+            contract_no=f"JK{d:%Y%m%d}{app.pk:04d}"))  # fmt: skip
         if plan.end == "contracted":
             return app
-        day = _wd(day, 2)
+        day = calendar.add_workdays(day, 2)
         app = self.step(day, lambda d: services.application_disburse(
             actor=bank, application=app, amount=app.approved_amount, date=d, today=d,
-            **_numbers(services.application_disburse, loan_note_no=f"JJ{d:%Y%m%d}{app.pk:04d}")))  # fmt: skip
+            loan_note_no=f"JJ{d:%Y%m%d}{app.pk:04d}"))  # fmt: skip
         self.loans.append((plan, app))
         return app
 
@@ -349,19 +334,11 @@ class Programme:
                     continue  # nothing claimable that quarter
                 self.clock.run(day, subsidy.batch_transition, actor=bank, batch=batch, action="submit")
                 if end == "approved":
-                    later = _wd(day, 6)
+                    later = calendar.add_workdays(day, 6)
                     self.clock.run(later, subsidy.batch_transition,
                         actor=liaison, batch=batch, action="approve", reason="经核对贴息清单无误")  # fmt: skip
                 made += 1
         return made
-
-
-def _numbers(service: Callable, **values: str) -> dict[str, str]:
-    """The contract / loan-note numbers, where the service records them."""
-    import inspect
-
-    params = inspect.signature(service).parameters
-    return {k: v for k, v in values.items() if k in params}
 
 
 def load_loans_demo(today: dt.date | None = None, seed: int = SEED) -> list[str]:

@@ -42,3 +42,11 @@ def test_working_days_left_is_negative_when_late():
     assert calendar.working_days_left(D(2031, 3, 10), D(2031, 3, 10)) == 0
     assert calendar.working_days_left(D(2031, 3, 10), D(2031, 3, 12)) == -2
     assert calendar.working_days_left(None, D(2031, 3, 12)) is None
+
+
+def test_workdays_before_mirrors_add_workdays_across_a_holiday():
+    calendar.load_holidays()
+    assert calendar.workdays_before(D(2020, 10, 9), 1) == D(2020, 9, 30)  # 10-01..10-08 off
+    assert calendar.workdays_before(D(2020, 10, 12), 3) == D(2020, 9, 30)
+    for start in (D(2020, 9, 25), D(2020, 12, 31)):
+        assert calendar.workdays_before(calendar.add_workdays(start, 7), 7) == start
