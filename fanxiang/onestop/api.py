@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from fanxiang.core import calendar
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, invalid_request
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.onestop import selectors, services
@@ -299,8 +300,6 @@ def rating_out(r) -> dict:
 
 
 def rectification_out(rect: Rectification, user: Any, today: dt.date) -> dict:
-    from fanxiang.core import calendar
-
     open_ = rect.status == "open"
     return {
         "id": rect.pk,

@@ -67,7 +67,12 @@ class ServiceType(models.Model):
 
     def time_limit_on(self, day: dt.date) -> int | None:
         """The time limit in working days in force on ``day`` (the latest version valid from then)."""
-        found = self.time_limits.filter(valid_from__lte=day).order_by("-valid_from").first()
+        # over .all(): a list of service types prefetches its limits once instead of a query per type
+        found = max(
+            (t for t in self.time_limits.all() if t.valid_from <= day),
+            key=lambda t: t.valid_from,
+            default=None,
+        )
         return found.days if found is not None else None
 
     @property

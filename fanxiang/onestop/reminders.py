@@ -47,6 +47,7 @@ def send_overdue_reminders(today: dt.date | None = None) -> int:
     """One 催办 notice per overdue request and recipient and day; the number of notices raised."""
     today = today or timezone.localdate()
     sent = 0
+    supervisors: dict[str, list] = {}  # per centre county: one lookup, not one per overdue request
     overdue = ServiceRequest.objects.filter(overdue_q(today)).select_related("centre__region", "service_type")
     for req in overdue.iterator():
         context = {
@@ -57,7 +58,10 @@ def send_overdue_reminders(today: dt.date | None = None) -> int:
             "late_days": -calendar.working_days_left(req.due_date, today),
         }
         link = reverse("onestop:request_detail", args=[req.pk])
-        for user in _supervisors(req.centre.region.tree_path):
+        path = req.centre.region.tree_path
+        if path not in supervisors:
+            supervisors[path] = _supervisors(path)
+        for user in supervisors[path]:
             key = f"onestop_overdue:{req.pk}:{user.pk}:{today.isoformat()}"
             if Notification.objects.filter(dedup_key=key).exists():
                 continue

@@ -37,7 +37,11 @@ def centre_detail(user: Any, centre_id: int) -> Centre:
 
 def service_types() -> QuerySet[ServiceType]:
     """Reference data, the same for everyone."""
-    return ServiceType.objects.filter(is_active=True).prefetch_related("time_limits")
+    return (
+        ServiceType.objects.filter(is_active=True)
+        .select_related("responsible_unit")
+        .prefetch_related("time_limits")
+    )
 
 
 def overdue_q(today: dt.date) -> Q:
@@ -54,16 +58,22 @@ STAFF_WAITING = ("submitted", "accepted", "in_progress", "resubmitted", "transfe
 HOLDER_ROLES = ("service_clerk", "county_officer")
 
 
-def staff_waiting_q(user: Any) -> Q:
-    """Requests waiting for the user's centre(s): open, not with the applicant, held by a centre in a county
-    where the user is a clerk or county officer (the to-do inbox and the 待办 queue)."""
+def held_q(user: Any, prefix: str = "") -> Q:
+    """Rows (``prefix`` leads to the request) held by a centre in a county where the user is a clerk or
+    county officer; none without such a role."""
     paths = [a.region.tree_path for a in user.assignments() if a.role in HOLDER_ROLES]
     if not paths:
         return Q(pk__in=[])
     held = Q()
     for path in paths:
-        held |= Q(centre__region__tree_path__startswith=path)
-    return Q(status__in=STAFF_WAITING) & held
+        held |= Q(**{f"{prefix}centre__region__tree_path__startswith": path})
+    return held
+
+
+def staff_waiting_q(user: Any) -> Q:
+    """Requests waiting for the user's centre(s): open, not with the applicant, held by a centre in a county
+    where the user is a clerk or county officer (the to-do inbox and the 待办 queue)."""
+    return Q(status__in=STAFF_WAITING) & held_q(user)
 
 
 def requests_for_user(

@@ -17,7 +17,7 @@ from django.urls import reverse
 from fanxiang.core.scope import CHANGE
 from fanxiang.core.tasks import TaskCount
 from fanxiang.onestop.models import Rectification, ServiceRequest
-from fanxiang.onestop.selectors import HOLDER_ROLES, due_soon_q, overdue_q, staff_waiting_q
+from fanxiang.onestop.selectors import HOLDER_ROLES, due_soon_q, held_q, overdue_q, staff_waiting_q
 
 
 def _holds(user: Any) -> bool:
@@ -40,10 +40,6 @@ def open_requests(user: Any, today: dt.date) -> TaskCount | None:
 def open_rectifications(user: Any, today: dt.date) -> TaskCount | None:
     if not _holds(user):
         return None
-    paths = [a.region.tree_path for a in user.assignments() if a.role in HOLDER_ROLES]
-    held = Q()
-    for path in paths:
-        held |= Q(request__centre__region__tree_path__startswith=path)
-    qs = Rectification.objects.for_user(user, CHANGE).filter(held, status="open")
+    qs = Rectification.objects.for_user(user, CHANGE).filter(held_q(user, "request__"), status="open")
     found = qs.order_by().aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
     return TaskCount(found["count"], reverse("onestop:rectification_list"), found["overdue"], 0)
