@@ -19,6 +19,7 @@ import io
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -147,8 +148,6 @@ def money(value: Any) -> str:
     """Yuan with thousands separators and two decimals (the pages' format)."""
     if value is None or value == "":
         return EMPTY
-    from decimal import Decimal, InvalidOperation
-
     try:
         return f"{Decimal(str(value)):,.2f}"
     except InvalidOperation:
@@ -359,7 +358,6 @@ def render(
     subject: str = "",
 ) -> bytes:
     """Lay ``story`` out on A4 pages with the platform's header and footer; the PDF's bytes."""
-    font_name()
     meta = PrintMeta(
         title=title, printed_by=printed_by or EMPTY, printed_at=printed_at or timezone.now(), subject=subject
     )

@@ -25,7 +25,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from fanxiang.core import audit
-from fanxiang.core.errors import DomainError
+from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.excel import build_workbook, xlsx_response
 from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, RegionScopedModel, resolve, scope_q
 
@@ -172,8 +172,6 @@ def paginate(request, queryset, default: int = PAGE_SIZES[0]) -> Page:
 
 def selected_ids(data) -> list[int]:
     """The row ids a list's batch form posted (``ids``); a non-number refuses the whole selection."""
-    from fanxiang.core.errors import InvalidInput
-
     raw = [v for v in data.getlist("ids") if str(v).strip()]
     if not raw:
         raise InvalidInput(SELECTION_EMPTY, "请先勾选要处理的记录。")
@@ -191,8 +189,6 @@ def selected_ids(data) -> list[int]:
 def selected_in_scope(queryset, ids: list[int]):
     """The selected rows of a scoped ``queryset``, all or none: an id that is unknown or outside the
     caller's scope refuses the whole selection, without saying which record it was or whose."""
-    from fanxiang.core.errors import InvalidInput
-
     rows = list(queryset.filter(pk__in=ids))
     if len(rows) != len(ids):
         raise InvalidInput(

@@ -8,7 +8,6 @@ logged reveal, never on paper. Every print is audited (core.pdf.PrintView).
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils import timezone
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
@@ -17,6 +16,18 @@ from fanxiang.entrepreneurs import selectors
 from fanxiang.entrepreneurs.models import Entrepreneur
 
 DOCUMENT = "返乡入乡创业人员登记表"
+
+
+def person_fields(person: Entrepreneur) -> list[tuple[str, object]]:
+    """A person's identity cells as every paper prints them (the record card, the loan application form):
+    name, sex, masked ID number, birth date, masked mobile."""
+    return [
+        ("姓名", person.name),
+        ("性别", person.get_sex_display()),
+        ("身份证号码", pdf.masked_id_number(person.id_number_masked)),
+        ("出生日期", person.birth_date),
+        ("手机号码", pdf.masked_mobile(person.mobile_masked)),
+    ]
 
 
 def record_card(user, person: Entrepreneur) -> list:
@@ -29,11 +40,7 @@ def record_card(user, person: Entrepreneur) -> list:
         pdf.heading("一、基本信息"),
         pdf.form_grid(
             [
-                ("姓名", person.name),
-                ("性别", person.get_sex_display()),
-                ("身份证号码", pdf.masked_id_number(person.id_number_masked)),
-                ("出生日期", person.birth_date),
-                ("手机号码", pdf.masked_mobile(person.mobile_masked)),
+                *person_fields(person),
                 ("文化程度", person.get_education_display()),
                 ("出生地", person.birthplace_name),
                 ("人员类别", person.get_category_display()),
@@ -93,7 +100,6 @@ def render_card(user, person: Entrepreneur, *, printed_by: str = "") -> bytes:
         record_card(user, person),
         title=f"{DOCUMENT} {person.name}",
         printed_by=printed_by,
-        printed_at=timezone.now(),
         subject=person.name,
     )
 

@@ -18,11 +18,12 @@ from reportlab.platypus import PageBreak, Spacer
 
 from fanxiang.core import pdf
 from fanxiang.core.errors import NotFound
+from fanxiang.entrepreneurs.printing import person_fields
 from fanxiang.loans import applications as services
 from fanxiang.loans.applications import selectors, steps
 from fanxiang.loans.applications.workflow import BANK, COUNTY, GUARANTEE, status_label
 from fanxiang.loans.choices import AppStatus, BorrowerCategory
-from fanxiang.loans.models import Disbursement, LoanApplication
+from fanxiang.loans.models import LoanApplication
 
 APPLICATION = "application"
 APPROVAL = "approval"
@@ -123,11 +124,7 @@ def application_form(app: LoanApplication, today: dt.date) -> list:
         pdf.heading("一、申请人基本情况"),
         pdf.form_grid(
             [
-                ("姓名", person.name),
-                ("性别", person.get_sex_display()),
-                ("身份证号码", pdf.masked_id_number(person.id_number_masked)),
-                ("出生日期", person.birth_date),
-                ("手机号码", pdf.masked_mobile(person.mobile_masked)),
+                *person_fields(person),
                 ("人员类别", person.get_category_display()),
                 pdf.Field("现居住地", person.region.full_name, wide=True),
                 pdf.Field("扶持对象类别", _categories(app.borrower_categories), wide=True),
@@ -253,11 +250,8 @@ def approval_sheet(app: LoanApplication) -> list:
     ]
     # the contract number (recorded at signing) and each tranche's loan-note number (at disbursement)
     tranches = list(app.disbursements.all())
-    with_notes = hasattr(Disbursement, "loan_note_no")
-    if hasattr(app, "contract_no"):
-        summary.append(("借款合同编号", app.contract_no))
-    if with_notes:
-        summary.append(("借据号", "、".join(t.loan_note_no for t in tranches if t.loan_note_no)))
+    summary.append(("借款合同编号", app.contract_no))
+    summary.append(("借据号", "、".join(t.loan_note_no for t in tranches if t.loan_note_no)))
     summary.append(pdf.Field("当前状态", status_label(app.status), wide=True))
     stage_rows = []
     for label, _actions, _roles in STAGES:
@@ -278,14 +272,13 @@ def approval_sheet(app: LoanApplication) -> list:
         ),
     ]
     if tranches:
-        headers = ["笔次", "放款金额（元）", "放款日期", "年利率（%）", *(["借据号"] if with_notes else [])]
+        headers = ["笔次", "放款金额（元）", "放款日期", "年利率（%）", "借据号"]
         story += [
             pdf.heading("放款记录"),
             pdf.data_table(
                 headers,
                 [
-                    [f"第{t.seq}笔", pdf.money(t.amount), t.date, t.annual_rate]
-                    + ([t.loan_note_no] if with_notes else [])
+                    [f"第{t.seq}笔", pdf.money(t.amount), t.date, t.annual_rate, t.loan_note_no]
                     for t in tranches
                 ],
             ),
