@@ -48,6 +48,24 @@ def businesses_for_user(user: Any, action: str = VIEW) -> QuerySet[Business]:
     )
 
 
+BUSINESS_SEARCH_LIMIT = 20
+
+
+def business_search(user: Any, *, q: str, limit: int = BUSINESS_SEARCH_LIMIT) -> list[Business]:
+    """A business picker's finds: businesses within the user's view scope whose name contains ``q`` or
+    whose credit code starts with it (any case), by name, at most ``limit``; nothing for a blank query.
+    Rows carry their region (a picker labels them with it), not tags or founders."""
+    q = (q or "").strip()[:64]
+    if not q:
+        return []
+    found = (
+        businesses_for_user(user, VIEW)
+        .prefetch_related(None)
+        .filter(Q(name__icontains=q) | Q(credit_code__istartswith=q.upper()))
+    )
+    return list(found.order_by("name", "pk")[:limit])
+
+
 def job_reports_for_user(user: Any, action: str = VIEW) -> QuerySet[JobReport]:
     return JobReport.objects.for_user(user, action).select_related("business__region")
 

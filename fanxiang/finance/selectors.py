@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from fanxiang.core.errors import ErrorCollector
@@ -37,21 +37,6 @@ def products_for_user(user: Any, action: str = VIEW) -> QuerySet[FinancialProduc
         .select_related("bank")
         .prefetch_related(Prefetch("regions_served", queryset=Region.objects.order_by("tree_path")))
     )
-
-
-BUSINESS_SEARCH_LIMIT = 20
-
-
-def business_search(user: Any, *, q: str, limit: int = BUSINESS_SEARCH_LIMIT) -> list[Business]:
-    """The businesses within the user's scope (the entrepreneurs app's scoped selector) whose name contains
-    ``q`` or whose credit code starts with it, for picking the business to match; nothing for a blank query."""
-    q = (q or "").strip()[:64]
-    if not q:
-        return []
-    found = businesses_for_user(user, VIEW).filter(
-        Q(name__icontains=q) | Q(credit_code__istartswith=q.upper())
-    )
-    return list(found.order_by("name", "pk")[:limit])
 
 
 def business_for_matching(user: Any, pk: int) -> Business | None:

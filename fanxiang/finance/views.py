@@ -13,6 +13,7 @@ from fanxiang.core.errors import DomainError
 from fanxiang.core.scope import ADD, CHANGE, VIEW, resolve
 from fanxiang.core.views import Column, ScopedDetailView, ScopedExportView, ScopedListView, ServiceFormView
 from fanxiang.entrepreneurs.choices import BusinessKind, Category
+from fanxiang.entrepreneurs.selectors import business_search
 from fanxiang.finance import selectors, services
 from fanxiang.finance.filtersets import ProductFilter
 from fanxiang.finance.forms import MatchForm, ProductForm, add_service_error
@@ -211,7 +212,7 @@ class MatchView(LoginRequiredMixin, View):
                 context["category_labels"] = _labels(Category.choices, need.categories) if business else ""
         if reads_registry:
             # without script the search box is sent with the form: offer what it finds to pick from
-            found = selectors.business_search(request.user, q=business_q) if business_q else []
+            found = business_search(request.user, q=business_q) if business_q else []
             form.offer_businesses(found, selected=business)
         status = 422 if form.is_bound and form.errors else 200
         return render(request, self.template_name, context, status=status)
@@ -227,6 +228,6 @@ class BusinessOptionsView(LoginRequiredMixin, View):
         if resolve(request.user, FinancialProduct, VIEW).empty or not _reads_registry(request.user):
             raise PermissionDenied
         q = (request.GET.get("business_q") or request.GET.get("q") or "").strip()
-        found = selectors.business_search(request.user, q=q)
+        found = business_search(request.user, q=q)
         options = [(b.pk, selectors.business_label(b)) for b in found]
         return render(request, self.template_name, {"options": options, "q": q})

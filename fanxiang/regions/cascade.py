@@ -34,6 +34,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from fanxiang.regions.models import Region, RegionLevel
+from fanxiang.regions.selectors import region_by_code
 
 NOT_IN_COUNTY = "regions.township_not_in_county"
 NO_COUNTY = "regions.county_required"
@@ -158,7 +159,7 @@ class RegionCascade:
         if county is None:
             form.add_error(self.county, ValidationError("请先选择县（市、区）。", code=NO_COUNTY))
             return None
-        region = Region.objects.filter(code=code, is_active=True).first()
+        region = region_by_code(code)
         fits = region is not None and (
             (region.level == RegionLevel.TOWNSHIP and region.parent_id == county.pk)
             or (self.allow_county and region.pk == county.pk)
