@@ -217,6 +217,16 @@ def application_sign_contract(
 
 
 @transaction.atomic
+def _over_disbursement(app: LoanApplication, remaining: Any, message: str, **kwargs: Any) -> Conflict:
+    """``loan.over_disbursement``: the tranches would add up to more than the approved amount."""
+    details = {
+        "approved_amount": str(app.approved_amount),
+        "disbursed_total": str(app.disbursed_total),
+        "remaining": str(remaining),
+    }
+    return Conflict("loan.over_disbursement", message, details=details, **kwargs)
+
+
 def application_disburse(
     *,
     actor: Any,
@@ -245,16 +255,12 @@ def application_disburse(
     def effect(ctx: Context) -> None:
         app = ctx.application
         remaining = app.approved_amount - app.disbursed_total
-        if remaining <= 0:
-            raise Conflict(
-                "loan.over_disbursement",
+        if workflow.fully_disbursed(app):  # the rule that hides the 放款 action
+            raise _over_disbursement(
+                app,
+                remaining,
                 f"该贷款已全额放款（批准 {app.approved_amount:,.2f}元，已放 {app.disbursed_total:,.2f}元），"
                 "不能再放款。",
-                details={
-                    "approved_amount": str(app.approved_amount),
-                    "disbursed_total": str(app.disbursed_total),
-                    "remaining": str(remaining),
-                },
             )
         errors = ErrorCollector()
         value = parse_money(amount, "amount", errors)
@@ -271,16 +277,12 @@ def application_disburse(
             raise InvalidInput.field("annual_rate", "loan.rate_invalid", "请填写年利率。")
         info = check_rate_cap(rate, day)
         if value > remaining:
-            raise Conflict(
-                "loan.over_disbursement",
+            raise _over_disbursement(
+                app,
+                remaining,
                 f"放款金额 {value:,.2f}元 超过可放款余额 {remaining:,.2f}元"
                 f"（批准 {app.approved_amount:,.2f}元，已放 {app.disbursed_total:,.2f}元）。",
                 errors={"amount": [f"不能超过 {remaining:,.2f}元。"]},
-                details={
-                    "approved_amount": str(app.approved_amount),
-                    "disbursed_total": str(app.disbursed_total),
-                    "remaining": str(remaining),
-                },
             )
         note_no = _loan_note_no(app, loan_note_no)
         seq = app.disbursements.count() + 1
@@ -312,19 +314,20 @@ def application_disburse(
             cap=info["cap"],
         )
 
-    app = _call(
-        "disburse",
-        actor=actor,
-        application=application,
-        note=note,
-        today=today,
-        effect=effect,
-        request=request,
-    )
-    if RepaymentPlan.objects.filter(loan=app).exists():
-        repayment.schedule_add_tranche(actor=actor, loan=app, amount=paid["amount"], day=paid["day"])
-    else:  # the first tranche (or one recorded before schedules were built at disbursement)
-        repayment.schedule_generate(actor=actor, loan=app)
+    with transaction.atomic():  # the tranche and its schedule together: a refused schedule undoes the tranche
+        app = _call(
+            "disburse",
+            actor=actor,
+            application=application,
+            note=note,
+            today=today,
+            effect=effect,
+            request=request,
+        )
+        if RepaymentPlan.objects.filter(loan=app).exists():
+            repayment.schedule_add_tranche(actor=actor, loan=app, amount=paid["amount"], day=paid["day"])
+        else:  # the first tranche (or one recorded before schedules were built at disbursement)
+            repayment.schedule_generate(actor=actor, loan=app)
     app.refresh_from_db()
     return app
 

@@ -193,11 +193,6 @@ def rule_step(rule: str) -> str:
     return RULE_STEPS.get(rule.split(":", 1)[0], "review")
 
 
-def checks_of_step(result: Result, step: str) -> list[Check]:
-    """The checks of ``result`` whose data the wizard step ``step`` collects."""
-    return [c for c in result.checks if rule_step(c.rule) == step]
-
-
 def check(
     *,
     borrower_type: str,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import VIEW, resolve
 from fanxiang.entrepreneurs.models import PriorityGroup
-from fanxiang.loans.applications.people import loans_of_person, person_loan_links_sql  # noqa: F401
+from fanxiang.loans.applications.people import loans_of_person
 from fanxiang.loans.applications.workflow import FLAG_OF_ROLE, WAITING, waiting_roles
 from fanxiang.loans.choices import AppStatus
 from fanxiang.loans.models import LoanApplication
@@ -28,10 +28,6 @@ def applications_for_user(user: Any, action: str = VIEW) -> QuerySet[LoanApplica
     return LoanApplication.objects.for_user(user, action).select_related(
         "entrepreneur", "region", "bank", "guarantee_org"
     )
-
-
-# a person's loans (lead borrower or partner): one definition in ``people``, shared with the eligibility
-# engine (which the workflow imports, so it cannot import this module)
 
 
 def ledger_loans(user: Any, *, entrepreneur: Any = None, business: Any = None) -> list[LoanApplication]:

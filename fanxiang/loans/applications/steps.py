@@ -168,7 +168,7 @@ def step_failures(step: WizardStep, application: LoanApplication, day: dt.date) 
     if step.key not in (BORROWER, LOAN):
         return []
     result = services.run_eligibility(application, day)
-    return [c for c in eligibility.checks_of_step(result, step.key) if not c.passed and c.severity == "hard"]
+    return [c for c in result.hard_failures if eligibility.rule_step(c.rule) == step.key]
 
 
 def save_checked(

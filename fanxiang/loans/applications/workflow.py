@@ -161,7 +161,6 @@ ACTIONS = LOANS.actions
 ACTION_LABELS = LOANS.action_labels
 STEPS_BY_ACTION = LOANS.steps_by_action
 ROLES_BY_ACTION = LOANS.roles_by_action
-STATUS_VALUES = frozenset(S.values)
 
 
 def steps_for(action: str) -> list[Step]:

@@ -3,22 +3,20 @@ rate cap of a loan approved today may use a stale rate."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.utils import timezone
 
 from fanxiang.loans.settings.selectors import lpr_rates
+from fanxiang.loans.subsidy.services import add_months
 
 STALE_AFTER_MONTHS = 3
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months earlier (the month's last day where it has fewer days)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """The same day ``months`` calendar months earlier (the month's last day where it has fewer days):
+    the subsidy schedule's ``add_months``, backwards."""
+    return add_months(day, -months)
 
 
 def lpr_stale_panel(request) -> dict | None:
