@@ -22,6 +22,7 @@ Core knows no domain: kinds, titles and queries all come from the apps.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -75,19 +76,34 @@ def tasks_for(user: Any, on: dt.date | None = None) -> dict:
         return {"count": 0, "items": []}
     day = on or today()
     items = []
-    for source in task_sources():
-        found = source.fn(user, day)
-        if found is None or found.count <= 0:
-            continue
-        items.append({"kind": source.kind, "title": source.title, **asdict(found)})
+    token = _CUTOFFS.set({})  # every source's deadline counts share one calendar read per call
+    try:
+        for source in task_sources():
+            found = source.fn(user, day)
+            if found is None or found.count <= 0:
+                continue
+            items.append({"kind": source.kind, "title": source.title, **asdict(found)})
+    finally:
+        _CUTOFFS.reset(token)
     for item in items:  # the contract's key order
         item["url"] = item.pop("url")
     return {"count": sum(i["count"] for i in items), "items": items}
 
 
+# due_soon_until's answers during one tasks_for call (None outside one: the calendar is read each time)
+_CUTOFFS: contextvars.ContextVar[dict[dt.date, dt.date] | None] = contextvars.ContextVar(
+    "task_cutoffs", default=None
+)
+
+
 def due_soon_until(day: dt.date) -> dt.date:
     """The last due date that still counts as *due soon* on ``day`` (one working day ahead)."""
-    return calendar.add_workdays(day, 1)
+    cache = _CUTOFFS.get()
+    if cache is None:
+        return calendar.add_workdays(day, 1)
+    if day not in cache:
+        cache[day] = calendar.add_workdays(day, 1)
+    return cache[day]
 
 
 def deadline_counts(
