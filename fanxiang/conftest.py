@@ -112,6 +112,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started only once the test database exists: started before (a browser
+    test being a worker's first database test), it would not share the in-memory SQLite connection, and
+    each of its request threads would open one of its own."""
+    return live_server
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _static_files_found_on_request():
     """WhiteNoise otherwise walks every static file (the admin's included) each time a middleware chain

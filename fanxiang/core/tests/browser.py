@@ -31,10 +31,19 @@ def launched_chromium(what: str) -> Iterator:
         if os.environ.get("FANXIANG_REQUIRE_BROWSER"):
             pytest.fail(f"Chromium not installed at {CHROMIUM} and FANXIANG_REQUIRE_BROWSER is set")
         pytest.skip(f"Chromium not installed: {what} skipped")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API marks its event loop as running between its calls. Django then keeps database
+    # connections per context instead of per thread (asgiref), so the test's own queries would open a
+    # second connection to the in-memory test database beside the one the live server shares, and two
+    # connections on SQLite's shared cache lock each other's tables ("database table is locked"). The
+    # thread's connections, taken before the loop runs, are put back into that context.
+    thread_connections = {alias: connections[alias] for alias in connections}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for alias, wrapper in thread_connections.items():
+            connections[alias] = wrapper
         try:
             yield browser
         finally:
