@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fanxiang.notifications",
     "fanxiang.portal",
     "fanxiang.onestop",
+    "fanxiang.training",
     "fanxiang.demo",
 ]
 

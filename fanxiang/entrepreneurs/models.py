@@ -91,6 +91,9 @@ class Entrepreneur(RegionScopedModel):
     skills = models.CharField(_("技能特长"), max_length=200, blank=True)
     priority_groups = models.ManyToManyField(PriorityGroup, verbose_name=_("重点群体"), blank=True)
     notes = models.TextField(_("备注"), blank=True)
+    # marked by the registry or an import; start-up training refuses or flags them (training subsidy fraud)
+    is_pensioner = models.BooleanField(_("退休人员（领取养老金）"), default=False)
+    is_full_time_student = models.BooleanField(_("全日制在校学生"), default=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )

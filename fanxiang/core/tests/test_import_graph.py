@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "portal": 4,
     "notifications": 4,
     "onestop": 4,
+    "training": 4,
     # dashboards: read everything, written by nobody below
     "targets": 5,
     "demo": 5,
