@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from django.conf import settings as dj_settings
@@ -100,16 +101,119 @@ def _is_transactional(item: pytest.Item) -> bool:
     return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
 
 
+# PostgreSQL: the migrations run once into a template database, shared by the xdist workers and by later
+# runs; each worker's test database is a copy of it (CREATE DATABASE … TEMPLATE, about a second instead of
+# a minute of migrations per worker). The template's name carries a hash of every installed app's
+# migration files (and of the database cache tables createcachetable adds), so a changed, added or removed
+# migration builds a new template and the stale ones are dropped. Building, dropping and copying happen
+# under one PostgreSQL advisory lock: parallel runs (each with test databases named after its PID) and the
+# workers of one run wait for each other instead of colliding. --create-db rebuilds the template;
+# FANXIANG_TEST_DB_TEMPLATE=0 migrates every test database as before.
+_PG_TEMPLATE_LOCK = 0x66786462  # pg_advisory_lock key, "fxdb"
+
+
+def _pg_schema_key() -> str:
+    import hashlib
+    import importlib.util
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256()
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        module, _ = MigrationLoader.migrations_module(config.label)
+        try:
+            spec = importlib.util.find_spec(module) if module else None
+        except ModuleNotFoundError:
+            spec = None
+        digest.update(f"\0app {config.label} {module}".encode())
+        for folder in map(Path, (spec.submodule_search_locations or []) if spec else []):
+            for path in sorted(folder.rglob("*.py")):
+                digest.update(f"\0{path.relative_to(folder)}\0".encode() + path.read_bytes())
+    caches = sorted(
+        c.get("LOCATION", "") for c in dj_settings.CACHES.values() if "DatabaseCache" in c["BACKEND"]
+    )
+    digest.update(repr(caches).encode())
+    return digest.hexdigest()[:16]
+
+
+def _create_test_db_from_template(creation, original, rebuild: bool):
+    """Replaces ``creation.create_test_db`` for one PostgreSQL alias (same signature and result)."""
+
+    def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        connection = creation.connection
+        test_name = creation._get_test_db_name()
+        prefix = f"test_{connection.settings_dict['NAME']}_template_"[:46]
+        template = prefix + _pg_schema_key()
+        qn = connection.ops.quote_name
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_TEMPLATE_LOCK])
+            try:
+                cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"])
+                existing = {row[0] for row in cursor.fetchall()}
+                for stale in sorted(d for d in existing if d != template or rebuild):
+                    try:
+                        cursor.execute(f"DROP DATABASE {qn(stale)}")
+                    except Exception as exc:  # in use by a run of another checkout: kept
+                        creation.log(f"Stale test template {stale} kept: {exc}")
+                    else:
+                        existing.discard(stale)
+                if template not in existing:
+                    building = f"{template}_b{os.getpid()}"
+                    test_settings = connection.settings_dict["TEST"]
+                    saved = test_settings.get("NAME")
+                    test_settings["NAME"] = building
+                    try:
+                        original(verbosity, autoclobber=True, serialize=False, keepdb=False)
+                    finally:
+                        test_settings["NAME"] = saved
+                    connection.close()
+                    connection.close_pool()
+                    cursor.execute(f"ALTER DATABASE {qn(building)} RENAME TO {qn(template)}")
+                if verbosity >= 1:
+                    creation.log(f"Creating test database {test_name} from template {template}...")
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [test_name])
+                found = cursor.fetchone() is not None
+                if found and not keepdb:
+                    cursor.execute(f"DROP DATABASE {qn(test_name)}")
+                    found = False
+                if not found:
+                    cursor.execute(f"CREATE DATABASE {qn(test_name)} TEMPLATE {qn(template)}")
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_TEMPLATE_LOCK])
+        connection.close()
+        dj_settings.DATABASES[connection.alias]["NAME"] = test_name
+        connection.settings_dict["NAME"] = test_name
+        if serialize:
+            connection._test_serialized_contents = creation.serialize_db_to_string()
+        connection.ensure_connection()
+        return test_name
+
+    return create_test_db
+
+
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, django_db_use_migrations, django_db_createdb
+):
     """On PostgreSQL the test connections commit without waiting for the WAL flush
     (``synchronous_commit=off``, a per-session setting: the server's configuration is untouched). Only
     durability after a server crash differs, which no test database needs; the schema building, the
-    flushes of the transactional tests and their data reloads are commits."""
+    flushes of the transactional tests and their data reloads are commits. With migrations (not
+    --nomigrations), the test database is a copy of the migrated template (above)."""
+    from django.db import connections
+
     db = dj_settings.DATABASES["default"]
     if db["ENGINE"].endswith("postgresql"):
         options = db.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        creation = connections["default"].creation
+        migrate = django_db_use_migrations and db.get("TEST", {}).get("MIGRATE", True) is not False
+        if migrate and os.environ.get("FANXIANG_TEST_DB_TEMPLATE", "1") != "0":
+            creation.create_test_db = _create_test_db_from_template(
+                creation, creation.create_test_db, rebuild=django_db_createdb
+            )
 
 
 @pytest.fixture(scope="session")
