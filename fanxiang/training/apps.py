@@ -5,3 +5,49 @@ class TrainingConfig(AppConfig):
     name = "fanxiang.training"
     label = "training"
     verbose_name = "创业培训"
+
+    def ready(self) -> None:
+        from fanxiang.accounts.roles import Role, grant
+        from fanxiang.core import registry
+        from fanxiang.core.audit import track
+        from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
+        from fanxiang.training import models as m
+
+        for model in (
+            m.Programme,
+            m.ProgrammeRule,
+            m.Parameters,
+            m.Provider,
+            m.Base,
+            m.TrainingClass,
+            m.ClassSession,
+            m.Enrolment,
+            m.Attendance,
+            m.Certificate,
+            m.SubsidyClaim,
+            m.SubsidyClaimLine,
+            m.Objection,
+        ):
+            track(model)
+        # reference data: the city edits it (city_admin holds every grant), everyone working on classes reads it
+        for label in ("training.programme", "training.programmerule", "training.provider", "training.base"):
+            grant(Role.COUNTY_OFFICER, label, {VIEW})
+            grant(Role.SERVICE_CLERK, label, {VIEW})
+        # the county runs its classes (no training-institution role exists yet: the county officer files)
+        for label in (
+            "training.trainingclass",
+            "training.classsession",
+            "training.enrolment",
+            "training.attendance",
+            "training.certificate",
+            "training.subsidyclaim",
+            "training.subsidyclaimline",
+            "training.objection",
+        ):
+            grant(Role.COUNTY_OFFICER, label, {VIEW, ADD, CHANGE, EXPORT})
+        # the window clerk enrols visitors into open classes
+        for label in ("training.trainingclass", "training.classsession"):
+            grant(Role.SERVICE_CLERK, label, {VIEW})
+        grant(Role.SERVICE_CLERK, "training.enrolment", {VIEW, ADD})
+        registry.register_api("fanxiang.training.api:router", "/training", order=85)
+        registry.register_reference_loader("training", "fanxiang.training.reference:load", order=85)

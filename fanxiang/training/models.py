@@ -362,15 +362,17 @@ class Enrolment(RegionScopedModel):
         on_delete=models.PROTECT,
         related_name="training_enrolments",
     )
-    # the village-leader programme: the trainee's village and post
+    # the village-leader programme: the trainee's village by name and its region (the village, or the
+    # township where the region tree holds no villages), and the trainee's post
     village = models.ForeignKey(
         "regions.Region",
-        verbose_name=_("所在村"),
+        verbose_name=_("所在村（乡镇）"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
+    village_name = models.CharField(_("所在村名称"), max_length=64, blank=True)
     post = models.CharField(_("村内职务"), max_length=12, choices=VillagePost.choices, blank=True)
     status = models.CharField(
         _("状态"), max_length=12, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
