@@ -146,7 +146,7 @@ def _chart(title: str, labels: list[str], rows: list[dict]) -> dict:
             {"type": "value", "name": "好评率（%）", "min": 0, "max": 100},
         ],
         "series": [
-            {"name": "差评数", "type": "bar", "data": [r["bad"] for r in rows]},
+            {"name": "差评数", "type": "bar", "barMaxWidth": 48, "data": [r["bad"] for r in rows]},
             {
                 "name": "好评率（%）",
                 "type": "line",
