@@ -37,12 +37,24 @@ class OnestopConfig(AppConfig):
         registry.register_api("fanxiang.onestop.api:router", "/onestop", order=80)
         registry.register_api("fanxiang.onestop.portal_api:router", "/portal/service-requests", order=95)
         registry.register_urls("onestop/", "fanxiang.onestop.urls", order=80)
+        registry.register_nav(
+            registry.NavItem(
+                "一站式服务", "窗口工作台", "onestop:workbench", "onestop.servicerequest", "add", order=69
+            )
+        )
+        registry.register_home_panel(
+            registry.HomePanel(
+                "onestop.workbench",
+                "onestop/workbench_home_panel.html",
+                _workbench_panel,
+                roles=(Role.SERVICE_CLERK, Role.COUNTY_OFFICER),
+                order=20,
+            )
+        )
         for label, url_name, model_label, order in (
             ("服务工单", "onestop:request_list", "onestop.servicerequest", 70),
             ("服务中心", "onestop:centre_list", "onestop.centre", 71),
             ("差评整改", "onestop:rectification_list", "onestop.rectification", 72),
-            ("督办", "onestop:supervision", "onestop.servicerequest", 73),
-            ("满意度", "onestop:satisfaction", "onestop.satisfactionmonth", 74),
         ):
             registry.register_nav(registry.NavItem("一站式服务", label, url_name, model_label, order=order))
         register_task_source("onestop.requests", "待办理的服务工单", todos.open_requests, order=70)
@@ -50,3 +62,9 @@ class OnestopConfig(AppConfig):
         registry.register_notification_events(OVERDUE_EVENT, order=80)
         registry.register_reference_loader("onestop", "fanxiang.onestop.reference:load", order=80)
         registry.register_demo_loader("onestop.demo", "fanxiang.onestop.demo:load_onestop_demo", order=70)
+
+
+def _workbench_panel(request):
+    from fanxiang.onestop.views_workbench import home_panel
+
+    return home_panel(request)

@@ -237,3 +237,16 @@ def satisfaction(user: Any, year: int, *, centre: int | None = None, service_typ
             for r in grouped("service_type__code", "service_type__name")
         ],
     }
+
+
+def transfer_centres(req: ServiceRequest) -> QuerySet[Centre]:
+    """Where a request may be transferred: any active centre of the city that offers its service type, other
+    than the one holding it. A transfer target is public information (a centre's name, as on the portal's
+    list of centres), not a record of another county, so it is not narrowed to the user's scope; the service
+    checks the same conditions again."""
+    return (
+        Centre.objects.filter(status=CentreStatus.ACTIVE, services=req.service_type_id)
+        .exclude(pk=req.centre_id)
+        .select_related("region")
+        .order_by("region__code", "name")
+    )

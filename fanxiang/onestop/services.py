@@ -19,7 +19,7 @@ from fanxiang.accounts.roles import APPLICANT
 from fanxiang.core import pii
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
-from fanxiang.core.scope import ADD, VIEW, ensure_in_scope, ensure_regions_in_scope
+from fanxiang.core.scope import ADD, CHANGE, VIEW, ensure_in_scope, ensure_regions_in_scope
 from fanxiang.core.validators import check_id_number, mask_id_number, validate_text
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.onestop.choices import (
@@ -95,6 +95,49 @@ def centre_create(*, actor: Any, data: dict[str, Any]) -> Centre:
         centre.services.set(services)
         ensure_in_scope(actor, centre, ADD)
     return centre
+
+
+def centre_update(*, actor: Any, centre: Centre, data: dict[str, Any]) -> Centre:
+    """Edit a centre's name, address, hours, phone, staff, services and status (not its county). Every bad
+    field is reported at once; the centre must be one the actor may change."""
+    ensure_in_scope(actor, centre, CHANGE)
+    errors = ErrorCollector()
+    values = {}
+    for field, label, required, max_length in (
+        ("name", "名称", True, 128),
+        ("address", "地址", False, 200),
+        ("hours", "办公时间", False, 200),
+        ("phone", "咨询电话", False, 40),
+        ("staff_note", "人员配备", False, TEXT_MAX),
+    ):
+        if field in data:
+            try:
+                values[field] = _text(data.get(field), field, label, required=required, max_length=max_length)
+            except InvalidInput as exc:
+                errors.absorb(exc)
+    if "status" in data:
+        if data["status"] not in CentreStatus.values:
+            errors.add("status", "onestop.status_invalid", "状态不正确。")
+        else:
+            values["status"] = data["status"]
+    if "opened_on" in data:
+        values["opened_on"] = data["opened_on"] or None
+    services = None
+    if "services" in data:
+        codes = list(data.get("services") or [])
+        services = list(ServiceType.objects.filter(code__in=codes, is_active=True))
+        if len(services) != len(set(codes)):
+            errors.add("services", "onestop.service_type_unknown", "服务事项不存在。")
+    errors.raise_if_any()
+    with transaction.atomic(), acting_as(actor):
+        locked = Centre.objects.select_for_update().get(pk=centre.pk)
+        for field, value in values.items():
+            setattr(locked, field, value)
+        locked.save()
+        if services is not None:
+            locked.services.set(services)
+        ensure_in_scope(actor, locked, CHANGE)
+    return locked
 
 
 # --------------------------------------------------------------------------- requests: intake
@@ -177,6 +220,29 @@ def service_request_create(
         if not applicant:
             ensure_in_scope(actor, req, ADD)
         return REQUESTS.transition(req, "submit", actor, today=today, data={"channel": channel})
+
+
+def service_request_create_assisted(
+    *, actor: Any, assist_session: int, today: dt.date | None = None, **fields: Any
+) -> ServiceRequest:
+    """全程帮办 at the centre: the request of the person the clerk assists, taken only inside the clerk's own
+    assisted session with the person's consent recorded (portal's assisted mode: a code to their phone or a
+    signed form); the change log of the intake carries the session and the consent, as the portal's does."""
+    from fanxiang.portal.assist import assisting
+    from fanxiang.portal.selectors import assist_sessions_of
+
+    session = assist_sessions_of(actor).filter(pk=assist_session).first()
+    if session is None or not session.active(timezone.now()):
+        raise InvalidInput.field(
+            "assist_session",
+            "onestop.consent_required",
+            "全程帮办须先取得本人授权（短信验证码或签字授权书），且帮办仍在有效期内。",
+        )
+    fields.pop("channel", None)
+    fields.pop("visitor_id_number", None)
+    fields["entrepreneur"] = session.entrepreneur_id
+    with assisting(session):
+        return service_request_create(actor=actor, channel=Mode.ASSISTED, today=today, **fields)
 
 
 # --------------------------------------------------------------------------- requests: steps

@@ -1,27 +1,22 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fanxiang.onestop import views, views_supervision
+from fanxiang.onestop import views, views_workbench
 
 app_name = "onestop"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="onestop:request_list"), name="index"),
     path("centres/", views.CentreListView.as_view(), name="centre_list"),
+    path("centres/new/", views.CentreCreateView.as_view(), name="centre_create"),
     path("centres/<int:pk>/", views.CentreDetailView.as_view(), name="centre_detail"),
+    path("centres/<int:pk>/edit/", views.CentreUpdateView.as_view(), name="centre_edit"),
+    path("workbench/", views_workbench.WorkbenchView.as_view(), name="workbench"),
+    path("workbench/lookup/", views_workbench.LookupView.as_view(), name="workbench_lookup"),
+    path("workbench/intake/", views_workbench.IntakeView.as_view(), name="workbench_intake"),
     path("requests/", views.RequestListView.as_view(), name="request_list"),
+    path("requests/export.xlsx", views.RequestExportView.as_view(), name="request_export"),
     path("requests/<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
+    path("requests/<int:pk>/rating-pad/", views.RatingPadView.as_view(), name="request_rating_pad"),
     path("rectifications/", views.RectificationListView.as_view(), name="rectification_list"),
-    path(
-        "rectifications/<int:pk>/",
-        views_supervision.RectificationDetailView.as_view(),
-        name="rectification_detail",
-    ),
-    path("supervision/", views_supervision.SupervisionView.as_view(), name="supervision"),
-    path("satisfaction/", views_supervision.SatisfactionView.as_view(), name="satisfaction"),
-    path(
-        "satisfaction/export.xlsx",
-        views_supervision.SatisfactionExportView.as_view(),
-        name="satisfaction_export",
-    ),
 ]
