@@ -186,7 +186,7 @@ def class_create(*, actor: Any, data: dict[str, Any], today: dt.date | None = No
         except InvalidInput as exc:
             errors.absorb(exc)
     limit = Parameters.on(start or today).class_capacity
-    capacity = data.get("capacity") or limit
+    capacity = limit if data.get("capacity") is None else data["capacity"]
     if not isinstance(capacity, int) or capacity < 1:
         errors.add("capacity", "training.capacity_invalid", "招生人数应为正整数。")
     elif capacity > limit:
