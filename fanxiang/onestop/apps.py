@@ -55,6 +55,8 @@ class OnestopConfig(AppConfig):
             ("服务工单", "onestop:request_list", "onestop.servicerequest", 70),
             ("服务中心", "onestop:centre_list", "onestop.centre", 71),
             ("差评整改", "onestop:rectification_list", "onestop.rectification", 72),
+            ("督办", "onestop:supervision", "onestop.servicerequest", 73),
+            ("满意度", "onestop:satisfaction", "onestop.satisfactionmonth", 74),
         ):
             registry.register_nav(registry.NavItem("一站式服务", label, url_name, model_label, order=order))
         register_task_source("onestop.requests", "待办理的服务工单", todos.open_requests, order=70)

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fanxiang.onestop import views, views_workbench
+from fanxiang.onestop import views, views_supervision, views_workbench
 
 app_name = "onestop"
 
@@ -19,4 +19,16 @@ urlpatterns = [
     path("requests/<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
     path("requests/<int:pk>/rating-pad/", views.RatingPadView.as_view(), name="request_rating_pad"),
     path("rectifications/", views.RectificationListView.as_view(), name="rectification_list"),
+    path(
+        "rectifications/<int:pk>/",
+        views_supervision.RectificationDetailView.as_view(),
+        name="rectification_detail",
+    ),
+    path("supervision/", views_supervision.SupervisionView.as_view(), name="supervision"),
+    path("satisfaction/", views_supervision.SatisfactionView.as_view(), name="satisfaction"),
+    path(
+        "satisfaction/export.xlsx",
+        views_supervision.SatisfactionExportView.as_view(),
+        name="satisfaction_export",
+    ),
 ]
