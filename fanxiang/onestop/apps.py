@@ -13,6 +13,7 @@ class OnestopConfig(AppConfig):
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
         from fanxiang.core.tasks import register_task_source
         from fanxiang.onestop import models as m
+        from fanxiang.onestop import standard_ready
         from fanxiang.onestop import todos
         from fanxiang.onestop.reminders import OVERDUE_EVENT
 
@@ -64,6 +65,7 @@ class OnestopConfig(AppConfig):
         registry.register_notification_events(OVERDUE_EVENT, order=80)
         registry.register_reference_loader("onestop", "fanxiang.onestop.reference:load", order=80)
         registry.register_demo_loader("onestop.demo", "fanxiang.onestop.demo:load_onestop_demo", order=70)
+        standard_ready.register()  # the construction standard and the centre assessments
 
 
 def _workbench_panel(request):

@@ -378,3 +378,6 @@ class SatisfactionMonth(RegionScopedModel):
 
     def __str__(self) -> str:
         return f"{self.centre} {self.service_type} {self.month:%Y-%m}"
+
+
+from fanxiang.onestop import standard_models  # noqa: E402, F401  (the construction standard's models)

@@ -19,6 +19,7 @@ from fanxiang.onestop.models import (
     ServiceRequest,
     ServiceType,
 )
+from fanxiang.onestop.standard_selectors import latest_confirmed
 from fanxiang.onestop.workflows import REQUESTS, clock_figures
 from fanxiang.regions.models import Region, RegionLevel
 
@@ -153,7 +154,8 @@ def allowed_actions(req: ServiceRequest, user: Any) -> list[str]:
 
 def coverage(user: Any, year: int) -> list[dict]:
     """Per county in the user's scope: whether it has a centre in service by the end of ``year`` (the seed's
-    "every county has a centre in 2020"), which one, and its standard grade (none until assessments exist)."""
+    "every county has a centre in 2020"), which one, and the grade of its latest construction-standard assessment
+    confirmed by the city on or before the year's end (:mod:`fanxiang.onestop.standard`)."""
     counties = Region.objects.for_user(user, VIEW).filter(level=RegionLevel.COUNTY).order_by("code")
     end = dt.date(year, 12, 31)
     centres: dict[int, Centre] = {}
@@ -163,17 +165,21 @@ def coverage(user: Any, year: int) -> list[dict]:
         .order_by("opened_on", "pk")
     ):
         centres.setdefault(c.region_id, c)
+    graded = latest_confirmed([c.pk for c in centres.values()], end)
     rows = []
     for county in counties:
         c = centres.get(county.pk)
+        done = graded.get(c.pk) if c is not None else None
         rows.append(
             {
                 "region": county.code,
                 "region_name": county.name,
                 "has_centre": c is not None,
                 "centre": None if c is None else {"id": c.pk, "name": c.name},
-                "grade": None,
-                "assessed_on": None,
+                "grade": done.grade if done else None,
+                "grade_label": done.grade_label if done else None,
+                "score": done.score if done else None,
+                "assessed_on": done.confirmed_on if done else None,
             }
         )
     return rows

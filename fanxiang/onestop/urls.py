@@ -32,3 +32,17 @@ urlpatterns = [
         name="satisfaction_export",
     ),
 ]
+
+# the construction standard and the centre assessments
+from fanxiang.onestop import views_standard  # noqa: E402
+
+urlpatterns += [
+    path("standard/", views_standard.StandardView.as_view(), name="standard"),
+    path("centres/<int:pk>/assess/", views_standard.AssessmentStartView.as_view(), name="assessment_start"),
+    path("assessments/<int:pk>/", views_standard.AssessmentDetailView.as_view(), name="assessment_detail"),
+    path(
+        "assessments/<int:pk>/evidence/<int:evidence_id>/",
+        views_standard.EvidenceFileView.as_view(),
+        name="assessment_evidence",
+    ),
+]

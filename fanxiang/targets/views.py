@@ -21,6 +21,7 @@ from fanxiang.core.views import (
     ServiceFormView,
     get_scoped_or_404,
 )
+from fanxiang.onestop.coverage import coverage_panel
 from fanxiang.regions.models import Region
 from fanxiang.regions.selectors import selectable_regions
 from fanxiang.targets import selectors, services
@@ -368,6 +369,8 @@ class ProgressView(LoginRequiredMixin, View):
             "data": data,
             "indicators": indicators,
             "errors": errors,
+            # every county has a service centre (point (六)): N/M and the grades of their standard assessments
+            "centre_coverage": coverage_panel(user, year, region_code) if data else None,
         }
         status = 404 if errors and data is None and region_code else 200
         return render(request, self.template_name, ctx, status=status)

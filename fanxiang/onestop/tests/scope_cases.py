@@ -7,6 +7,7 @@ import itertools
 from fanxiang.core.testing import ScopeCase
 from fanxiang.onestop import services
 from fanxiang.onestop.models import Centre, Rating, Rectification, SatisfactionMonth, ServiceRequest
+from fanxiang.onestop.standard_models import Assessment
 from fanxiang.onestop.tests.factories import centre, centre_of, clerk, person, request_in
 
 _seq = itertools.count(1)
@@ -90,6 +91,30 @@ def make_rollup(county: str) -> SatisfactionMonth:
     )
 
 
+def make_assessment(county: str) -> Assessment:
+    from fanxiang.onestop import standard
+    from fanxiang.onestop.tests.factories import staff
+
+    officer = staff("county_officer", county)
+    return standard.assessment_create(actor=officer, centre_id=make_centre(county).pk, today=DAY)
+
+
+def write_assessment(api_client, web_client, other_region: str) -> None:
+    other = Assessment.objects.filter(centre__region__code=other_region).first()
+    base = f"/api/v1/onestop/standard/assessments/{other.pk}"
+    item = other.items.first().item_id
+    for path, body in (
+        (f"{base}/actions/submit", {}),
+        (f"{base}/findings", {"findings": [{"item": item, "result": "met"}]}),
+        ("/api/v1/onestop/standard/assessments/", {"centre": other.centre_id}),
+    ):
+        response = api_client.post(path, body)
+        assert response.status_code == 404, (path, response.content)
+    other.refresh_from_db()
+    assert other.status == "draft" and not other.items.exclude(result="").exists()
+    assert Assessment.objects.filter(centre__region__code=other_region).count() == 1
+
+
 CASES = [
     ScopeCase(
         model=Centre,
@@ -126,6 +151,16 @@ CASES = [
         api_detail=lambda r: f"/api/v1/onestop/rectifications/{r.pk}",
         marker=lambda r: r.rating.comment,
         write=write_rectification,
+    ),
+    ScopeCase(
+        model=Assessment,
+        make=make_assessment,
+        list_url="/onestop/standard/",
+        detail_url=lambda a: f"/onestop/assessments/{a.pk}/",
+        api_list="/api/v1/onestop/standard/assessments/",
+        api_detail=lambda a: f"/api/v1/onestop/standard/assessments/{a.pk}",
+        marker=lambda a: a.centre.name,
+        write=write_assessment,
     ),
     ScopeCase(
         model=SatisfactionMonth,
