@@ -112,7 +112,9 @@ def _is_transactional(item: pytest.Item) -> bool:
 _PG_TEMPLATE_LOCK = 0x66786462  # pg_advisory_lock key, "fxdb"
 
 
-def _pg_schema_key() -> str:
+def migrations_key() -> str:
+    """A hash of every installed app's migration files and of the database cache tables: the schema a
+    fresh migrated database has (also keys the fuzz run's cached schema, scripts/fuzz_setup.py)."""
     import hashlib
     import importlib.util
     from pathlib import Path
@@ -145,7 +147,7 @@ def _create_test_db_from_template(creation, original, rebuild: bool):
         connection = creation.connection
         test_name = creation._get_test_db_name()
         prefix = f"test_{connection.settings_dict['NAME']}_template_"[:46]
-        template = prefix + _pg_schema_key()
+        template = prefix + migrations_key()
         qn = connection.ops.quote_name
         with creation._nodb_cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_TEMPLATE_LOCK])
