@@ -5,13 +5,12 @@ Reads go through :mod:`fanxiang.onestop.selectors` (the caller's region scope), 
 
 ``POST /requests/{id}/actions/{action}`` bodies: ``accept`` ``{note?, complete_now?, result?}`` (马上办:
 ``complete_now`` with the ``result``), ``start`` ``{note?}``, ``request_supplement`` ``{missing: [...],
-note?}``, ``resubmit`` ``{note?}``, ``complete`` ``{result}``, ``transfer`` ``{to_centre | to_unit,
+note?}``, ``resubmit`` ``{note?}``, ``complete`` ``{result, outcome?: {kind, id}}``, ``transfer`` ``{to_centre | to_unit,
 reason}``, ``reject`` ``{reason}``, ``withdraw`` ``{note?}``.
 """
 
 import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any
 
 import pydantic
@@ -22,7 +21,7 @@ from ninja.pagination import paginate
 from fanxiang.core import calendar
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, invalid_request
 from fanxiang.core.errors import DomainError, NotFound
-from fanxiang.onestop import selectors, services
+from fanxiang.onestop import outcomes, selectors, services
 from fanxiang.onestop.choices import RatingSource
 from fanxiang.onestop.models import Centre, Rectification, ServiceRequest
 from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
@@ -126,9 +125,7 @@ class CoverageOut(Schema):
     region_name: str
     has_centre: bool
     centre: CoverageCentreOut | None
-    grade: str | None  # the band code of the latest confirmed standard assessment (bands are data)
-    grade_label: str | None = None
-    score: Decimal | None = None
+    grade: str | None
     assessed_on: IsoDate | None
 
 
@@ -233,6 +230,13 @@ class RequestRowOut(Schema):
     due_soon: bool
 
 
+class OutcomeOut(Schema):
+    kind: str
+    id: int | None
+    label: str
+    url: str | None
+
+
 class RequestOut(RequestRowOut):
     origin_centre: OnestopRefOut
     transferred_to_unit: OnestopRefOut | None
@@ -247,6 +251,7 @@ class RequestOut(RequestRowOut):
     events: list[OnestopEventOut]
     rating: ServiceRatingOut | None
     rectification: RectificationOut | None
+    outcome: OutcomeOut | None
 
 
 def _ref(obj: Any) -> dict | None:
@@ -342,6 +347,7 @@ def request_out(req: ServiceRequest, user: Any) -> dict:
         "events": _events(REQUESTS, req.events.all()),
         "rating": rating_out(rating) if rating is not None else None,
         "rectification": rectification_out(rect, user, today) if rect is not None else None,
+        "outcome": outcomes.outcome_out(req, user),
     }
 
 
@@ -408,8 +414,14 @@ class RequestSupplementIn(InputSchema):
     note: str = ""
 
 
+class OutcomeRefIn(InputSchema):
+    kind: str
+    id: int
+
+
 class RequestCompleteIn(InputSchema):
     result: str
+    outcome: OutcomeRefIn | None = None  # what the request produced (a loan application, a grant …)
 
 
 class RequestTransferIn(InputSchema):
@@ -456,8 +468,12 @@ def request_action(request, request_id: int, action: str):
     schema = ACTION_BODIES.get(action)
     if schema is None:
         raise NotFound("onestop.unknown_action", f"未知的操作：{action}。")
-    body = _body(request, schema)
-    services.ACTIONS[action](actor=request.user, service_request=req, **body.dict())
+    kwargs = _body(request, schema).dict()
+    if action == "complete":
+        kwargs["outcome"] = outcomes.resolve_outcome(
+            actor=request.user, ref=kwargs.pop("outcome"), service_request=req
+        )
+    services.ACTIONS[action](actor=request.user, service_request=req, **kwargs)
     return request_out(selectors.request_detail(request.user, request_id), request.user)
 
 
