@@ -11,6 +11,7 @@ reason}``, ``reject`` ``{reason}``, ``withdraw`` ``{note?}``.
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import pydantic
@@ -125,7 +126,9 @@ class CoverageOut(Schema):
     region_name: str
     has_centre: bool
     centre: CoverageCentreOut | None
-    grade: str | None
+    grade: str | None  # the band code of the latest confirmed standard assessment (bands are data)
+    grade_label: str | None = None
+    score: Decimal | None = None
     assessed_on: IsoDate | None
 
 
