@@ -64,6 +64,9 @@ class OnestopConfig(AppConfig):
         register_task_source("onestop.rectifications", "待整改的差评", todos.open_rectifications, order=71)
         registry.register_notification_events(OVERDUE_EVENT, order=80)
         registry.register_reference_loader("onestop", "fanxiang.onestop.reference:load", order=80)
+        registry.register_person_section(
+            registry.PersonSection("onestop", "服务工单", "fanxiang.onestop.person_section:render", order=40)
+        )
         registry.register_demo_loader("onestop.demo", "fanxiang.onestop.demo:load_onestop_demo", order=70)
         standard_ready.register()  # the construction standard and the centre assessments
 
