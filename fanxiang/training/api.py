@@ -5,9 +5,9 @@ Reads go through :mod:`fanxiang.training.selectors` (the caller's region scope),
 
 ``POST /classes/{id}/actions/{action}`` (``file``, ``approve``, ``return``, ``start``, ``finish``, ``cancel``)
 takes ``{"note": "…"}`` (required for ``return`` and ``cancel``). ``POST /classes/{id}/enrolments`` takes
-``{"entrepreneur": id}`` or ``{"id_number", "name", "mobile"}``, plus ``village_name``, ``post`` (and optionally the ``village`` code) for the
-village-leader programme and ``confirm: true`` to accept a soft rule; a refused rule gives 422 with its
-code and every failed rule in ``details.failed``.
+``{"entrepreneur": id}`` or ``{"id_number", "name", "mobile"}``, plus ``village_name`` and ``post`` (the
+``village`` code optional) for the village-leader programme and ``confirm: true`` to accept a soft rule; a
+refused rule gives 422 with its code and every failed rule in ``details.failed``.
 """
 
 import json
@@ -102,7 +102,7 @@ def programme_create(request, payload: ProgrammeIn):
 # --------------------------------------------------------------------------- classes
 
 
-class SessionOut(Schema):
+class ClassSessionOut(Schema):
     id: int
     date: IsoDate
     start_time: str
@@ -153,7 +153,7 @@ class ClassOut(ClassRowOut):
     approved_on: IsoDate | None
     hours_required: Decimal
     hours_scheduled: Decimal
-    sessions: list[SessionOut]
+    sessions: list[ClassSessionOut]
     allowed_actions: list[str]
 
 
@@ -233,7 +233,7 @@ def class_detail(request, class_id: int):
     return class_out(selectors.class_detail(request.user, class_id), request.user)
 
 
-class NoteIn(InputSchema):
+class ClassActionIn(InputSchema):
     note: str = ""
 
 
@@ -246,12 +246,12 @@ def class_action(request, class_id: int, action: str):
     klass = selectors.class_detail(request.user, class_id)
     if action not in services.CLASS_ACTIONS:
         raise NotFound("training.unknown_action", f"未知的操作：{action}。")
-    body = _body(request, NoteIn)
+    body = _body(request, ClassActionIn)
     services.class_action(actor=request.user, training_class=klass, action=action, note=body.note)
     return class_out(selectors.class_detail(request.user, class_id), request.user)
 
 
-class SessionIn(InputSchema):
+class ClassSessionIn(InputSchema):
     date: IsoDate
     start_time: str
     end_time: str
@@ -261,8 +261,10 @@ class SessionIn(InputSchema):
     video_seconds: int | None = None
 
 
-@router.post("/classes/{int:class_id}/sessions", response={201: SessionOut, **ERRORS}, summary="安排课次")
-def session_add(request, class_id: int, payload: SessionIn):
+@router.post(
+    "/classes/{int:class_id}/sessions", response={201: ClassSessionOut, **ERRORS}, summary="安排课次"
+)
+def session_add(request, class_id: int, payload: ClassSessionIn):
     klass = selectors.class_detail(request.user, class_id)
     session = services.session_add(actor=request.user, training_class=klass, data=payload.dict())
     return Status(201, session_out(session))
@@ -303,7 +305,7 @@ def enrolment_row(e: Enrolment) -> dict:
     }
 
 
-class CertificateRefOut(Schema):
+class EnrolmentCertificateOut(Schema):
     number: str
     verify_url: str
 
@@ -312,7 +314,7 @@ class EnrolmentOut(EnrolmentRowOut):
     hours_required: Decimal
     attendance_share: Decimal
     reasons: list[str]
-    certificate: CertificateRefOut | None
+    certificate: EnrolmentCertificateOut | None
 
 
 def enrolment_out(e: Enrolment) -> dict:
