@@ -241,3 +241,124 @@ def test_roll_lists_every_trainee_with_the_mark(setup):
     rows = {r.enrolment_id: r for r in att.roll_of(s)}
     assert rows[e.pk].present and rows[e.pk].source == "qr"
     assert not rows[other.pk].present and not rows[other.pk].marked
+
+
+# --------------------------------------------------------------------------- API and pages (real clock)
+
+
+@pytest.fixture
+def live():
+    """A running class with a session spanning the whole of today, a teacher and one trainee with a portal token."""
+    from django.utils import timezone
+
+    from fanxiang.conftest import ApiClient
+    from fanxiang.portal.auth import issue_token
+    from fanxiang.portal.tests.factories import bound_account
+
+    t = f.teacher()
+    klass = f.make_class(teachers=(t,))
+    s = f.session(klass, day=timezone.localdate(), start_time=dt.time(0, 0), end_time=dt.time(23, 59, 59))
+    e = f.enrol(klass)
+    account = bound_account(e.entrepreneur, "13900139001")
+    token, _ = issue_token(account)
+    return {"teacher": t, "klass": klass, "session": s, "enrolment": e, "trainee": ApiClient(token)}
+
+
+def _staff(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_api_teacher_code_then_trainee_checkin(live):
+    s, e = live["session"], live["enrolment"]
+    body = _staff(live["teacher"]).get(f"/api/v1/training/sessions/{s.pk}/checkin-code").json()
+    assert (
+        len(body["code"]) == 6
+        and body["expires_at"]
+        and f"/portal/training/checkin/{s.pk}/" in body["checkin_url"]
+    )
+    code = att.current_code(s).code
+    wrong = str((int(code) + 1) % 10**6).zfill(6)
+    bad = live["trainee"].post(
+        f"/api/v1/training/sessions/{s.pk}/checkin", {"enrolment": e.pk, "code": wrong}
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "training.checkin_code_invalid"
+    ok = live["trainee"].post(f"/api/v1/training/sessions/{s.pk}/checkin", {"enrolment": e.pk, "code": code})
+    if ok.status_code == 422:  # the window turned between the two calls
+        ok = live["trainee"].post(
+            f"/api/v1/training/sessions/{s.pk}/checkin", {"code": att.current_code(s).code}
+        )
+    assert ok.status_code == 200, ok.json()
+    assert ok.json()["hours_attended"] == "8.0"
+    again = live["trainee"].post(
+        f"/api/v1/training/sessions/{s.pk}/checkin", {"code": att.current_code(s).code}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "training.already_checked_in"
+    roll = _staff(live["teacher"]).get(f"/api/v1/training/sessions/{s.pk}/roll").json()
+    assert roll["present"] == 1 and roll["items"][0]["source"] == "qr"
+
+
+def test_api_checkin_needs_a_portal_login_and_enrolment(live):
+    from fanxiang.conftest import ApiClient
+    from fanxiang.portal.auth import issue_token
+    from fanxiang.portal.tests.factories import bound_account
+
+    s = live["session"]
+    code = att.current_code(s).code
+    anon = ApiClient().post(f"/api/v1/training/sessions/{s.pk}/checkin", {"code": code})
+    assert anon.status_code == 401
+    stranger = ApiClient(issue_token(bound_account(f.person(), "13900139002"))[0])
+    r = stranger.post(f"/api/v1/training/sessions/{s.pk}/checkin", {"code": code})
+    assert r.status_code == 403 and r.json()["code"] == "training.not_enrolled"
+
+
+def test_api_marks_need_reason_and_other_county_sees_nothing(live):
+    s, e = live["session"], live["enrolment"]
+    url = f"/api/v1/training/sessions/{s.pk}/marks"
+    c = _staff(live["teacher"])
+    r = c.post(url, {"enrolment": e.pk, "present": True, "reason": ""}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "training.reason_required"
+    r = c.post(
+        url, {"enrolment": e.pk, "present": True, "reason": "现场核对"}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["source"] == "teacher"
+    other = _staff(f.officer("411602"))
+    assert other.get(f"/api/v1/training/sessions/{s.pk}/roll").status_code == 404
+    assert other.get(f"/api/v1/training/sessions/{s.pk}/checkin-code").status_code == 404
+    assert other.get("/api/v1/training/sessions/999999/roll").status_code == 404
+
+
+def test_roll_page_with_qr_and_live_partials(live):
+    s = live["session"]
+    c = _staff(live["teacher"])
+    page = c.get(f"/training/sessions/{s.pk}/roll/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<svg" in html and 'data-testid="checkin-code"' in html and "hx-trigger" in html
+    qr = c.get(f"/training/sessions/{s.pk}/qr/").content.decode()
+    assert 'hx-trigger="load delay:' in qr and "<svg" in qr
+    live_roll = c.get(f"/training/sessions/{s.pk}/roll/live/").content.decode()
+    assert live["enrolment"].entrepreneur.name in live_roll and "every 5s" in live_roll
+    assert _staff(f.officer("411602")).get(f"/training/sessions/{s.pk}/roll/").status_code == 404
+    r = c.post(
+        f"/training/sessions/{s.pk}/marks/", {"enrolment": live["enrolment"].pk, "present": "1", "reason": ""}
+    )
+    assert r.status_code == 302 and not Attendance.objects.exists()
+
+
+def test_portal_checkin_page(live):
+    from fanxiang.portal.tests.factories import portal_session
+
+    s = live["session"]
+    browser = portal_session(live["trainee"])
+    page = browser.get(f"/portal/training/checkin/{s.pk}/?code=123456")
+    assert page.status_code == 200 and 'value="123456"' in page.content.decode()
+    done = browser.post(f"/portal/training/checkin/{s.pk}/", {"code": att.current_code(s).code})
+    if done.status_code == 422:  # the window turned
+        done = browser.post(f"/portal/training/checkin/{s.pk}/", {"code": att.current_code(s).code})
+    assert done.status_code == 200 and 'data-testid="checkin-done"' in done.content.decode()
+    again = browser.post(f"/portal/training/checkin/{s.pk}/", {"code": att.current_code(s).code})
+    assert again.status_code == 409 and 'data-code="training.already_checked_in"' in again.content.decode()
