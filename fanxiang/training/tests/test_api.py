@@ -167,3 +167,15 @@ def test_enrolment_cannot_reach_another_countys_person_by_id(api):
         f"/api/v1/training/classes/{klass.pk}/enrolments", {"entrepreneur": other.pk}
     )
     assert response.status_code == 422 and response.json()["code"] == "training.entrepreneur_unknown"
+
+
+def test_class_list_costs_the_same_for_two_rows_or_six(api, django_assert_max_num_queries):
+    client = api("officer_411625")
+    shared = make_class().provider_id
+    make_class(provider_id=shared)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/api/v1/training/classes/").json()["count"] == 2
+    for _ in range(4):
+        make_class()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/training/classes/").json()["count"] == 6
