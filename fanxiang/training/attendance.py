@@ -10,6 +10,10 @@ partial asks to be refreshed at ``min(10 s, seconds left)``), so a trainee never
 scans in the last second of a window simply scans again. A code of one of the last :data:`LOOKBACK_WINDOWS`
 windows is refused as ``training.checkin_code_expired``, anything else as ``training.checkin_code_invalid``.
 
+**Guessing.** A trainee gets :data:`MAX_FAILURES` wrong or expired codes per session in
+:data:`FAILURE_PERIOD` (counted in the cache); beyond that 429 ``training.checkin_rate_limited``, so the
+million codes of a window cannot be tried from home.
+
 **When.** Check-in is open while the session runs, from :data:`OPEN_EARLY` before its start to its end
 (Asia/Shanghai, the project's time zone), in a class that is approved or running.
 
@@ -32,13 +36,14 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fanxiang.core import audit
-from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fanxiang.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from fanxiang.core.scope import CHANGE, VIEW, can, get_for_user
 from fanxiang.core.validators import validate_text
 from fanxiang.training.choices import AttendanceSource, ClassMode, ClassStatus, EnrolmentStatus
@@ -47,6 +52,8 @@ from fanxiang.training.models import Attendance, ClassSession, Enrolment, Parame
 CODE_DIGITS = 6
 LOOKBACK_WINDOWS = 120  # how far back a code is recognised as "expired" rather than "invalid"
 OPEN_EARLY = dt.timedelta(minutes=15)  # check-in opens this long before the session starts
+MAX_FAILURES = 10  # wrong or expired codes per trainee and session within FAILURE_PERIOD
+FAILURE_PERIOD = 600  # seconds
 QR_REFRESH_SECONDS = 10  # the teacher's QR partial re-draws at least this often
 CHECKIN_STATES = (ClassStatus.APPROVED, ClassStatus.RUNNING)
 REASON_MAX = 200
@@ -245,6 +252,21 @@ def _snapshot(att: Attendance) -> dict:
 # --------------------------------------------------------------------------- services
 
 
+def _check_code_limited(session: ClassSession, enrolment: Enrolment, code: str, now: dt.datetime) -> None:
+    key = f"fx:training-checkin-fail:{session.pk}:{enrolment.pk}:{int(now.timestamp()) // FAILURE_PERIOD}"
+    if (cache.get(key) or 0) >= MAX_FAILURES:
+        raise TooManyRequests("training.checkin_rate_limited", "签到码错误次数过多，请稍后再试或请老师补签。")
+    try:
+        check_code(session, code, now=now)
+    except DomainError:
+        cache.add(key, 0, timeout=FAILURE_PERIOD + 5)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=FAILURE_PERIOD + 5)
+        raise
+
+
 def attendance_checkin(
     *,
     session: ClassSession,
@@ -259,7 +281,7 @@ def attendance_checkin(
     now = now or timezone.now()
     enrolment = _enrolment_of(session, enrolment_id=enrolment_id, person_id=person_id)
     _ensure_open(session, now)
-    check_code(session, code, now=now)
+    _check_code_limited(session, enrolment, code, now)
     if Attendance.objects.filter(session=session, enrolment=enrolment).exists():
         raise Conflict("training.already_checked_in", "您已签到本课次，无需重复签到。")
     try:

@@ -362,3 +362,21 @@ def test_portal_checkin_page(live):
     assert done.status_code == 200 and 'data-testid="checkin-done"' in done.content.decode()
     again = browser.post(f"/portal/training/checkin/{s.pk}/", {"code": att.current_code(s).code})
     assert again.status_code == 409 and 'data-code="training.already_checked_in"' in again.content.decode()
+
+
+def test_guessing_codes_is_limited(setup):
+    from django.core.cache import cache
+
+    cache.clear()
+    _, s, e = setup
+    good = att.current_code(s, now=NOON).code
+    wrong = str((int(good) + 1) % 10**6).zfill(6)
+    for _ in range(att.MAX_FAILURES):
+        with pytest.raises(DomainError) as exc:
+            _checkin(s, e, wrong, NOON)
+        assert _code(exc) == "training.checkin_code_invalid"
+    with pytest.raises(DomainError) as exc:
+        _checkin(s, e, good, NOON)  # even the right code, once over the limit
+    assert _code(exc) == "training.checkin_rate_limited" and exc.value.status == 429
+    assert not Attendance.objects.exists()
+    cache.clear()

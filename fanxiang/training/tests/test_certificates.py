@@ -179,3 +179,73 @@ def test_verify_api_without_login():
     assert body["class"] == e.training_class.name
     assert body["issued_on"] == TODAY.isoformat()
     assert body["name_masked"].startswith(e.entrepreneur.name[0]) and "*" in body["name_masked"]
+
+
+# --------------------------------------------------------------------------- API and pages
+
+
+def _staff(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_api_bulk_issue_and_revoke():
+    klass = _finished("70")
+    good = _trainee(klass, "60")
+    short = _trainee(klass, "10")
+    c = _staff(f.officer())
+    r = c.post(f"/api/v1/training/classes/{klass.pk}/certificates")
+    body = r.json()
+    assert r.status_code == 200 and body["issued"] == 1
+    assert body["refused"] == [
+        {"enrolment": short.pk, "code": "training.not_completed", "message": body["refused"][0]["message"]}
+    ]
+    assert "已出勤 10 学时，共 70 学时，需 56 学时" in body["refused"][0]["message"]
+    cert = Certificate.objects.get(enrolment=good)
+    assert body["numbers"] == [cert.number]
+    url = f"/api/v1/training/certificates/{cert.pk}/revoke"
+    bad = c.post(url, {"reason": ""}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["code"] == "training.reason_required"
+    ok = c.post(url, {"reason": "发现代签"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["revoked"] is True
+    assert ok.json()["verify_url"].endswith(f"/verify/{cert.verify_code}")
+
+
+def test_api_and_pages_refuse_another_county():
+    cert, e = _issued()
+    other = _staff(f.officer("411602"))
+    assert other.post(f"/api/v1/training/classes/{e.training_class_id}/certificates").status_code == 404
+    assert (
+        other.post(
+            f"/api/v1/training/certificates/{cert.pk}/revoke",
+            {"reason": "x"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert other.get(f"/training/certificates/{cert.pk}/pdf/").status_code == 404
+    assert other.get(f"/training/classes/{e.training_class_id}/certificates/").status_code == 404
+
+
+def test_certificate_pages_list_and_pdf():
+    cert, e = _issued()
+    c = _staff(f.officer())
+    page = c.get(f"/training/classes/{e.training_class_id}/certificates/").content.decode()
+    assert cert.number in page and "已出勤 70 学时，共 70 学时，需 56 学时" in page
+    pdf = c.get(f"/training/certificates/{cert.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and b"/Subtype /Image" in pdf.content
+
+
+def test_portal_certificate_only_ones_own():
+    from fanxiang.conftest import ApiClient
+    from fanxiang.portal.auth import issue_token
+    from fanxiang.portal.tests.factories import bound_account, portal_session
+
+    cert, e = _issued()
+    mine = portal_session(ApiClient(issue_token(bound_account(e.entrepreneur, "13900139011"))[0]))
+    r = mine.get(f"/portal/training/certificates/{cert.pk}/pdf/")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    theirs = portal_session(ApiClient(issue_token(bound_account(f.person(), "13900139012"))[0]))
+    assert theirs.get(f"/portal/training/certificates/{cert.pk}/pdf/").status_code == 404
