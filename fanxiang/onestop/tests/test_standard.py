@@ -371,3 +371,22 @@ def test_the_target_progress_page_shows_coverage_and_grades(demo, web):
     with_centre = len({a.centre.region_id, centre("411628").region_id})
     assert f"{with_centre} <span" in page.text and f"/ {counties}" in page.text
     assert 'data-region="411625"' in page.text and 'data-grade="excellent"' in page.text
+
+
+def test_demo_assessments_most_confirmed_one_waiting_one_returned(demo):
+    from fanxiang.onestop import demo_standard
+    from fanxiang.onestop.demo import MARK
+    from fanxiang.regions.models import Region, RegionLevel
+
+    counties = Region.objects.filter(level=RegionLevel.COUNTY, code__startswith="4116").order_by("code")
+    for i, county in enumerate(counties):
+        centre(county.code, staff_note=f"演示{MARK}", opened_on=dt.date(2020, 1 + i % 6, 1 + i))
+    assert demo_standard.load(today=dt.date(2021, 6, 30)) == []
+    made = Assessment.objects.filter(centre__staff_note__contains=MARK)
+    by_status = {s: made.filter(status=s).count() for s in ("confirmed", "submitted", "returned", "draft")}
+    assert by_status == {"confirmed": counties.count() - 2, "submitted": 1, "returned": 1, "draft": 0}
+    assert made.get(status="submitted").centre.region.code == demo_standard.SUBMITTED_COUNTY
+    confirmed = made.filter(status="confirmed")
+    assert all(a.grade and a.score is not None and a.confirmed_on.year == 2020 for a in confirmed)
+    assert Evidence.objects.filter(finding__assessment__in=confirmed, kind="photo").exists()
+    assert demo_standard.load(today=dt.date(2021, 6, 30)) == [] and made.count() == counties.count()  # once
