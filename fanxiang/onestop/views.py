@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -129,7 +130,11 @@ class CentreCreateView(_CentreFormView):
     action = ADD
 
     def form_kwargs(self) -> dict:
-        return {"counties": _counties_for_centres(self.request.user)}
+        counties = _counties_for_centres(self.request.user)
+        initial = {"services": [t.code for t in selectors.service_types()]}  # a centre offers all five
+        if len(counties) == 1:
+            initial["region"] = counties[0].code
+        return {"counties": counties, "initial": initial}
 
     def perform(self, form):
         return services.centre_create(actor=self.request.user, data=form.cleaned_data)
@@ -270,6 +275,20 @@ def offered_steps(req: ServiceRequest, user) -> list[str]:
     return [a for a in allowed if a in STEP_FORMS]
 
 
+def show_refusal(form, exc: DomainError) -> None:
+    """A service's refusal onto a step form (``apply_domain_error``), without repeating above the form the
+    message already shown beside its field."""
+    apply_domain_error(form, exc)
+    beside = {str(m) for name, errors in form.errors.items() if name != NON_FIELD_ERRORS for m in errors}
+    above = form.errors.get(NON_FIELD_ERRORS)
+    if above and beside:
+        kept = [e for e in above.as_data() if str(next(iter(e))) not in beside]
+        if kept:
+            form.errors[NON_FIELD_ERRORS] = form.error_class(kept, error_class="nonfield")
+        else:
+            del form.errors[NON_FIELD_ERRORS]
+
+
 def may_use_rating_pad(req: ServiceRequest, user, rating) -> bool:
     return (
         rating is None
@@ -286,6 +305,7 @@ class RequestDetailView(LoginRequiredMixin, View):
 
     def context(self, request, req: ServiceRequest, bound: StepForm | None = None) -> dict:
         rating, rect = selectors.feedback_of(req)
+        state = selectors.deadline_state(req, timezone.localdate())
         steps = offered_steps(req, request.user)
         forms = []
         for action in steps:
@@ -295,7 +315,8 @@ class RequestDetailView(LoginRequiredMixin, View):
             "req": req,
             "title": f"服务工单 #{req.pk}",
             "status_label": REQUESTS.status_label(req.status),
-            "state": selectors.deadline_state(req, timezone.localdate()),
+            "state": state,
+            "days_over": -state["working_days_left"] if (state["working_days_left"] or 0) < 0 else None,
             "timeline": _timeline(REQUESTS, req.events.all()),
             "step_forms": forms,
             "open_action": bound.action if bound is not None else "",
@@ -324,11 +345,12 @@ class RequestDetailView(LoginRequiredMixin, View):
             except DomainError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message) from None
-                apply_domain_error(form, exc)
+                show_refusal(form, exc)
                 status = exc.status
                 req.refresh_from_db()
             else:
-                messages.success(request, f"已{REQUESTS.action_labels[action]}。")
+                done = "已受理并当场办结（马上办）" if req.status == RequestStatus.COMPLETED else None
+                messages.success(request, f"{done or '已' + REQUESTS.action_labels[action]}。")
                 return HttpResponseRedirect(reverse("onestop:request_detail", args=[pk]))
         return render(request, self.template_name, self.context(request, req, bound=form), status=status)
 
@@ -364,7 +386,7 @@ class RatingPadView(LoginRequiredMixin, View):
             except DomainError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message) from None
-                apply_domain_error(form, exc)
+                show_refusal(form, exc)
                 status = exc.status
             else:
                 return render(request, self.template_name, {"req": req, "rating": rating, "thanks": True})

@@ -108,10 +108,13 @@ def lookup_context(user: Any, raw: str) -> dict:
 def person_context(user: Any, person: Any, form: IntakeForm | None = None) -> dict:
     sessions = _assist_sessions(user, person) if user.has_role("service_clerk") else []
     businesses = people.businesses_for_user(user).filter(founder_links__entrepreneur=person).distinct()
+    sections = registry.render_person_sections(person, user)
     return {
         "person": person,
         "businesses": list(businesses.order_by("name")),
-        "sections": registry.render_person_sections(person, user),
+        "sections": sections,
+        # the app's own person section lists the earlier requests when it is registered
+        "has_request_section": any(s["key"] == "onestop" for s in sections),
         "previous": list(selectors.requests_for_user(user).filter(entrepreneur=person)[:ROWS]),
         "assist_sessions": sessions,
         "assist_start_url": _assist_start_url(),
@@ -208,8 +211,11 @@ class IntakeView(LoginRequiredMixin, View):
                 "checked": check_id_number(form.data.get("visitor_id_number")),
             }
         ctx["raw"] = ""
-        template = "onestop/_intake.html" if request.htmx else "onestop/workbench_intake.html"
-        return render(request, template, {"title": "窗口受理", **ctx}, status=422)
+        if (
+            request.htmx
+        ):  # htmx swaps only 2xx answers: the refused form comes back as the panel's new content
+            return render(request, "onestop/_intake.html", ctx)
+        return render(request, "onestop/workbench_intake.html", {"title": "窗口受理", **ctx}, status=422)
 
     @staticmethod
     def _person(user: Any, raw: Any):

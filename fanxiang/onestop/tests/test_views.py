@@ -221,7 +221,7 @@ def test_queue_filters_by_centre_region_and_due_soon_and_exports(web):
 def test_centre_create_and_edit_by_the_county_officer(web):
     client = web("officer_411625")
     page = client.get("/onestop/centres/new/").content.decode()
-    assert '<option value="411625">' in page and '<option value="411628">' not in page
+    assert '<option value="411625" selected>' in page and '<option value="411628"' not in page
     response = client.post("/onestop/centres/new/", {"region": "411625", "name": "", "status": "active"})
     assert response.status_code == 422 and 'data-code="onestop.name_required"' in response.content.decode()
     response = client.post(
