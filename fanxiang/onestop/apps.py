@@ -38,6 +38,14 @@ class OnestopConfig(AppConfig):
         registry.register_api("fanxiang.onestop.api:router", "/onestop", order=80)
         registry.register_api("fanxiang.onestop.portal_api:router", "/portal/service-requests", order=95)
         registry.register_urls("onestop/", "fanxiang.onestop.urls", order=80)
+        # the portal's service-request pages and the public one-time rating link (/portal/..., ahead of
+        # the portal app's own URLconf); the materials uploaded to a request
+        registry.register_urls("portal/", "fanxiang.onestop.portal_urls", order=85)
+        from fanxiang.onestop.attachments import RequestAttachment
+
+        track(RequestAttachment)
+        grant(Role.COUNTY_OFFICER, "onestop.requestattachment", {VIEW, ADD, CHANGE})
+        grant(Role.SERVICE_CLERK, "onestop.requestattachment", {VIEW, ADD, CHANGE})
         registry.register_nav(
             registry.NavItem(
                 "一站式服务", "窗口工作台", "onestop:workbench", "onestop.servicerequest", "add", order=69

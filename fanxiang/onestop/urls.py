@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from fanxiang.onestop import views, views_supervision, views_workbench
+from fanxiang.onestop.attachments import staff_attachment
 
 app_name = "onestop"
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("requests/export.xlsx", views.RequestExportView.as_view(), name="request_export"),
     path("requests/<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
     path("requests/<int:pk>/rating-pad/", views.RatingPadView.as_view(), name="request_rating_pad"),
+    path("requests/<int:pk>/files/<int:aid>/", staff_attachment, name="request_attachment"),
     path("rectifications/", views.RectificationListView.as_view(), name="rectification_list"),
     path(
         "rectifications/<int:pk>/",

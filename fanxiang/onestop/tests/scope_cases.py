@@ -4,8 +4,13 @@ are invisible and unwritable to another county's officer."""
 import datetime as dt
 import itertools
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from fanxiang.accounts.models import User
+from fanxiang.core.errors import NotFound
 from fanxiang.core.testing import ScopeCase
 from fanxiang.onestop import services
+from fanxiang.onestop.attachments import RequestAttachment, attachment_add
 from fanxiang.onestop.models import Centre, Rating, Rectification, SatisfactionMonth, ServiceRequest
 from fanxiang.onestop.standard_models import Assessment
 from fanxiang.onestop.tests.factories import centre, centre_of, clerk, person, request_in
@@ -115,6 +120,27 @@ def write_assessment(api_client, web_client, other_region: str) -> None:
     assert Assessment.objects.filter(centre__region__code=other_region).count() == 1
 
 
+def make_attachment(county: str):
+    req = request_in("submitted", county)
+    upload = SimpleUploadedFile(f"材料标记{county}-{next(_seq)}.pdf", b"%PDF-1.4 scope", "application/pdf")
+    return attachment_add(actor=clerk(county), service_request=req, upload=upload)
+
+
+def write_attachment(api_client, web_client, other_region: str) -> None:
+    other = ServiceRequest.objects.filter(centre__region__code=other_region).first()
+    before = RequestAttachment.objects.filter(request=other).count()
+    upload = SimpleUploadedFile("越权.pdf", b"%PDF-1.4 x", "application/pdf")
+    try:
+        attachment_add(
+            actor=User.objects.get(username="officer_411625"), service_request=other, upload=upload
+        )
+    except NotFound:
+        pass
+    else:
+        raise AssertionError("an attachment was added to another county's request")
+    assert RequestAttachment.objects.filter(request=other).count() == before
+
+
 CASES = [
     ScopeCase(
         model=Centre,
@@ -161,6 +187,13 @@ CASES = [
         api_detail=lambda a: f"/api/v1/onestop/standard/assessments/{a.pk}",
         marker=lambda a: a.centre.name,
         write=write_assessment,
+    ),
+    ScopeCase(
+        model=RequestAttachment,
+        make=make_attachment,
+        detail_url=lambda a: f"/onestop/requests/{a.request_id}/files/{a.pk}/",
+        marker=lambda a: a.original_name,
+        write=write_attachment,
     ),
     ScopeCase(
         model=SatisfactionMonth,
