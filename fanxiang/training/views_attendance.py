@@ -54,6 +54,7 @@ def _qr_context(request, session: ClassSession) -> dict:
         "code": current,
         "url": url,
         "svg": mark_safe(svg),  # segno output: no user text in it
+        "window_seconds": att.window_seconds(session),
         "refresh_in": min(att.QR_REFRESH_SECONDS, current.seconds_left),
         "running": att.is_running(session, timezone.now()),
     }

@@ -380,3 +380,14 @@ def test_guessing_codes_is_limited(setup):
     assert _code(exc) == "training.checkin_rate_limited" and exc.value.status == 429
     assert not Attendance.objects.exists()
     cache.clear()
+
+
+def test_a_class_of_30_checks_in_within_one_window(setup):
+    klass, s, first = setup
+    trainees = [first, *(f.enrol(klass) for _ in range(29))]
+    start = _window_start(s, NOON)
+    code = att.current_code(s, now=start).code
+    for i, e in enumerate(trainees):
+        _checkin(s, e, code, start + dt.timedelta(seconds=i % 30))
+    assert Attendance.objects.filter(session=s, hours=Decimal("8")).count() == 30
+    assert sum(r.present for r in att.roll_of(s)) == 30
