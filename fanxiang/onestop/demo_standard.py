@@ -3,6 +3,7 @@ after :mod:`fanxiang.onestop.demo`): each county officer assesses its centre a c
 opened in 2020, with photo and document evidence; the city confirms most of them (grades from the bands),
 郸城县's is submitted and waiting for the city, 鹿邑县's was returned with a reason.
 
+Every row is dated on its business day (the one-stop demo's :class:`~fanxiang.onestop.demo.Clock`).
 Counties without a demo officer get a stand-in assessor account (no usable password: it only signs the
 demo records). Runs once: nothing when an assessment of a demo centre exists or there are no demo centres.
 """
@@ -21,9 +22,9 @@ from fanxiang.accounts.models import Organization, RoleAssignment, User
 from fanxiang.accounts.roles import Role
 from fanxiang.core import calendar
 from fanxiang.onestop import standard
-from fanxiang.onestop.demo import MARK
+from fanxiang.onestop.demo import MARK, Clock
 from fanxiang.onestop.models import Centre
-from fanxiang.onestop.standard_models import Assessment, EvidenceKind, ItemResult
+from fanxiang.onestop.standard_models import Assessment, AssessmentEvent, Evidence, EvidenceKind, ItemResult
 
 SEED = 6
 SUBMITTED_COUNTY = "411625"  # 郸城县: waiting for the city
@@ -51,6 +52,14 @@ def pdf(title: str) -> bytes:
     return f"%PDF-1.4\n% {title}\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".encode()
 
 
+class StandardClock(Clock):
+    """The one-stop demo's clock for the assessment rows: events, evidence and audit dated on the business day."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = ((AssessmentEvent, "at"), (Evidence, "uploaded_at"))
+
+
 def _officer(centre: Centre) -> User:
     found = (
         User.objects.filter(
@@ -75,9 +84,9 @@ def _officer(centre: Centre) -> User:
     return User.objects.get(pk=user.pk)
 
 
-def _fill(rng: random.Random, actor: User, assessment: Assessment, quality: float, day: dt.date) -> None:
+def _fill(rng: random.Random, clock: Clock, actor: User, a: Assessment, quality: float, day: dt.date) -> None:
     findings = []
-    for f in assessment.items.select_related("item"):
+    for f in a.items.select_related("item"):
         roll = rng.random()
         result = (
             ItemResult.MET
@@ -97,8 +106,8 @@ def _fill(rng: random.Random, actor: User, assessment: Assessment, quality: floa
                 upload = SimpleUploadedFile(
                     f"{f.item.code}-{f.item.title}.pdf", pdf(f.item.title), content_type="application/pdf"
                 )
-            standard.evidence_add(actor=actor, assessment=assessment, item_id=f.item_id, upload=upload)
-    standard.findings_record(actor=actor, assessment=assessment, findings=findings)
+            clock.run(day, standard.evidence_add, actor=actor, assessment=a, item_id=f.item_id, upload=upload)
+    clock.run(day, standard.findings_record, actor=actor, assessment=a, findings=findings)
 
 
 def load(today: dt.date | None = None, seed: int = SEED) -> list[str]:
@@ -112,26 +121,36 @@ def load(today: dt.date | None = None, seed: int = SEED) -> list[str]:
     if standard.current_version(today) is None:
         return []
     rng = random.Random(seed)
+    clock = StandardClock()
     for centre in centres:
         actor = _officer(centre)
         start = min(calendar.add_workdays((centre.opened_on or dt.date(2020, 3, 2)), 40), today)
-        a = standard.assessment_create(actor=actor, centre_id=centre.pk, today=start)
-        _fill(rng, actor, a, rng.uniform(0.55, 0.95), start)
+        a = clock.run(start, standard.assessment_create, actor=actor, centre_id=centre.pk, today=start)
+        _fill(rng, clock, actor, a, rng.uniform(0.7, 0.97), start)
         submitted = min(calendar.add_workdays(start, 3), today)
-        standard.assessment_submit(
-            actor=actor, assessment=a, note=f"自评完成，请市局核查{MARK}", today=submitted
+        clock.run(
+            submitted,
+            standard.assessment_submit,
+            actor=actor,
+            assessment=a,
+            note=f"自评完成，请市局核查{MARK}",
+            today=submitted,
         )
         code = centre.region.code
         if code == SUBMITTED_COUNTY:
             continue
         checked = min(calendar.add_workdays(submitted, 7), today)
         if code == RETURNED_COUNTY:
-            standard.assessment_return(
+            clock.run(
+                checked,
+                standard.assessment_return,
                 actor=city,
                 assessment=a,
                 reason="“服务制度”佐证为空白模板，请上传盖章的制度文件后重新提交。",
                 today=checked,
             )
             continue
-        standard.assessment_confirm(actor=city, assessment=a, note="现场核查属实", today=checked)
+        clock.run(
+            checked, standard.assessment_confirm, actor=city, assessment=a, note="现场核查属实", today=checked
+        )
     return []

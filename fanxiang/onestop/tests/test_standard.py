@@ -389,4 +389,6 @@ def test_demo_assessments_most_confirmed_one_waiting_one_returned(demo):
     confirmed = made.filter(status="confirmed")
     assert all(a.grade and a.score is not None and a.confirmed_on.year == 2020 for a in confirmed)
     assert Evidence.objects.filter(finding__assessment__in=confirmed, kind="photo").exists()
+    events = AssessmentEvent.objects.filter(assessment__in=made)  # dated on their business days
+    assert {e.at.year for e in events} == {2020}
     assert demo_standard.load(today=dt.date(2021, 6, 30)) == [] and made.count() == counties.count()  # once
