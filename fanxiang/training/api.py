@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, invalid_request
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.training import selectors, services
-from fanxiang.training.models import Enrolment, Programme, TrainingClass
+from fanxiang.training.models import Base, Enrolment, Programme, Provider, TrainingClass
 from fanxiang.training.workflows import CLASSES
 
 router = Router(tags=["创业培训"])
@@ -97,6 +97,103 @@ def programme_list(request):
 def programme_create(request, payload: ProgrammeIn):
     programme = services.programme_create(actor=request.user, data=payload.dict())
     return Status(201, programme_out(programme))
+
+
+# --------------------------------------------------------------------------- providers and bases
+
+
+class ProviderOut(Schema):
+    id: int
+    organization: int
+    name: str
+    licence: str
+    programmes: list[str]
+    valid_from: IsoDate
+    valid_to: IsoDate | None
+    is_active: bool
+
+
+def provider_out(p: Provider) -> dict:
+    return {
+        "id": p.pk,
+        "organization": p.organization_id,
+        "name": p.organization.name,
+        "licence": p.licence,
+        "programmes": [x.code for x in p.programmes.all()],
+        "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
+        "is_active": p.is_active,
+    }
+
+
+class ProviderIn(InputSchema):
+    organization: int
+    valid_from: IsoDate
+    valid_to: IsoDate | None = None
+    licence: str = ""
+    contact: str = ""
+    programmes: list[str] = []
+
+
+@router.get("/providers/", response={200: list[ProviderOut], 422: ErrorOut}, summary="培训机构")
+@paginate(mapped(provider_out))
+def provider_list(request):
+    return selectors.providers()
+
+
+@router.post("/providers/", response={201: ProviderOut, **ERRORS}, summary="认定培训机构（市级）")
+def provider_create(request, payload: ProviderIn):
+    provider = services.provider_create(actor=request.user, data=payload.dict())
+    return Status(201, provider_out(selectors.providers().get(pk=provider.pk)))
+
+
+class TrainingBaseOut(Schema):
+    id: int
+    recommender: int
+    name: str
+    kind: str
+    region: str
+    valid_from: IsoDate
+    valid_to: IsoDate | None
+    address: str
+    seats: int | None
+    is_active: bool
+
+
+def base_out(b: Base) -> dict:
+    rec = b.recommender
+    return {
+        "id": b.pk,
+        "recommender": rec.pk,
+        "name": rec.name,
+        "kind": rec.kind,
+        "region": rec.region.code,
+        "valid_from": rec.valid_from,
+        "valid_to": rec.valid_to,
+        "address": b.address,
+        "seats": b.seats,
+        "is_active": b.is_active,
+    }
+
+
+class TrainingBaseIn(InputSchema):
+    recommender: int
+    address: str = ""
+    seats: int | None = None
+
+
+@router.get("/bases/", response={200: list[TrainingBaseOut], 422: ErrorOut}, summary="孵化实训基地")
+@paginate(mapped(base_out))
+def base_list(request):
+    return selectors.bases()
+
+
+@router.post(
+    "/bases/", response={201: TrainingBaseOut, **ERRORS}, summary="设置实训基地（关联已认定的孵化基地）"
+)
+def base_create(request, payload: TrainingBaseIn):
+    base = services.base_create(actor=request.user, data=payload.dict())
+    return Status(201, base_out(selectors.bases().get(pk=base.pk)))
 
 
 # --------------------------------------------------------------------------- classes

@@ -9,13 +9,27 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from fanxiang.core.scope import VIEW, get_for_user
 from fanxiang.regions.models import Region
 from fanxiang.training.choices import EnrolmentStatus
-from fanxiang.training.models import ClassSession, Enrolment, Programme, TrainingClass
+from fanxiang.training.models import Base, ClassSession, Enrolment, Programme, Provider, TrainingClass
 
 
 def programmes(*, active_only: bool = True) -> QuerySet[Programme]:
     """Reference data, the same for everyone (with their rule versions)."""
     qs = Programme.objects.prefetch_related("rules")
     return qs.filter(is_active=True) if active_only else qs
+
+
+def providers() -> QuerySet[Provider]:
+    """Reference data (city): every recognised training institution, with its organisation."""
+    return (
+        Provider.objects.select_related("organization")
+        .prefetch_related("programmes")
+        .order_by("organization__code")
+    )
+
+
+def bases() -> QuerySet[Base]:
+    """Reference data (city): the incubation bases used for training, with their recommender record."""
+    return Base.objects.select_related("recommender__region").order_by("recommender__name", "pk")
 
 
 def classes_for_user(

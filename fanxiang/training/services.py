@@ -15,12 +15,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from fanxiang.accounts.models import Organization
 from fanxiang.core import calendar, pii
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, CHANGE, VIEW, ensure_in_scope, ensure_regions_in_scope, resolve
 from fanxiang.core.validators import check_id_number, validate_text
 from fanxiang.core.workflow import Context
+from fanxiang.credit.models import Recommender, RecommenderKind
 from fanxiang.entrepreneurs import services as registry
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.regions.models import Region, RegionLevel
@@ -133,6 +135,70 @@ def programme_create(*, actor: Any, data: dict[str, Any]) -> Programme:
             programme=programme, valid_from=data.get("valid_from") or dt.date(2020, 1, 1)
         )
     return programme
+
+
+# --------------------------------------------------------------------------- providers and bases
+
+
+def provider_create(*, actor: Any, data: dict[str, Any]) -> Provider:
+    """Recognise an organisation as a training institution (city data), with its validity."""
+    if resolve(actor, Provider, ADD).empty:
+        raise Forbidden("training.forbidden", "无权认定培训机构（由市级统一认定）。")
+    errors = ErrorCollector()
+    org = Organization.objects.filter(pk=data.get("organization"), is_active=True).first()
+    if org is None:
+        errors.add("organization", "training.organization_unknown", "机构不存在。")
+    elif Provider.objects.filter(organization=org).exists():
+        errors.add("organization", "training.provider_exists", "该机构已认定为培训机构。")
+    valid_from = _date(data.get("valid_from"), "valid_from", "认定日期", errors)
+    valid_to = _date(data["valid_to"], "valid_to", "有效期至", errors) if data.get("valid_to") else None
+    if valid_from and valid_to and valid_to < valid_from:
+        errors.add("valid_to", "training.validity_invalid", "有效期至不能早于认定日期。")
+    codes = list(data.get("programmes") or [])
+    found = list(Programme.objects.filter(code__in=codes))
+    if len(found) != len(set(codes)):
+        errors.add("programmes", "training.programme_unknown", "培训项目不存在。")
+    values = {}
+    for field, label, max_length in (("licence", "办学许可/认定文号", 100), ("contact", "联系人", 64)):
+        try:
+            values[field] = _text(data.get(field), field, label, max_length=max_length)
+        except InvalidInput as exc:
+            errors.absorb(exc)
+    errors.raise_if_any()
+    with transaction.atomic(), acting_as(actor):
+        provider = Provider.objects.create(
+            organization=org, valid_from=valid_from, valid_to=valid_to, **values
+        )
+        provider.programmes.set(found)
+    return provider
+
+
+BASE_KINDS = (RecommenderKind.INCUBATION_TRAINING_BASE, RecommenderKind.INCUBATION_DEMO_BASE)
+
+
+def base_create(*, actor: Any, data: dict[str, Any]) -> Base:
+    """Use an incubation base the credit app already knows (a recommender) for training: linked, not
+    copied — its name, region and validity stay on the recommender."""
+    if resolve(actor, Base, ADD).empty:
+        raise Forbidden("training.forbidden", "无权设置实训基地（由市级统一设置）。")
+    errors = ErrorCollector()
+    rec = Recommender.objects.filter(pk=data.get("recommender"), kind__in=BASE_KINDS).first()
+    if rec is None:
+        errors.add(
+            "recommender", "training.recommender_unknown", "创业孵化基地不存在（须先在信用体系中认定）。"
+        )
+    elif Base.objects.filter(recommender=rec).exists():
+        errors.add("recommender", "training.base_exists", "该基地已设为实训基地。")
+    try:
+        address = _text(data.get("address"), "address", "地址", max_length=200)
+    except InvalidInput as exc:
+        errors.absorb(exc)
+    seats = data.get("seats")
+    if seats is not None and (not isinstance(seats, int) or seats < 1):
+        errors.add("seats", "training.seats_invalid", "实训工位应为正整数。")
+    errors.raise_if_any()
+    with transaction.atomic(), acting_as(actor):
+        return Base.objects.create(recommender=rec, address=address, seats=seats)
 
 
 # --------------------------------------------------------------------------- classes

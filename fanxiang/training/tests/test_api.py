@@ -179,3 +179,50 @@ def test_class_list_costs_the_same_for_two_rows_or_six(api, django_assert_max_nu
         make_class()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/training/classes/").json()["count"] == 6
+
+
+def test_providers_and_bases_are_city_data_linked_not_copied(api):
+    from fanxiang.accounts.models import Organization, OrganizationKind
+    from fanxiang.credit.models import Recommender
+    from fanxiang.regions.models import Region
+
+    org = Organization.objects.create(
+        code="TRN-API",
+        name="周口市创业培训学校",
+        kind=OrganizationKind.OTHER,
+        region=Region.objects.get(code="411600"),
+    )
+    body = {"organization": org.pk, "valid_from": "2020-01-01", "programmes": ["syb", "gyb"]}
+    response = api("officer_411625").post("/api/v1/training/providers/", body)
+    assert response.status_code == 403 and response.json()["code"] == "training.forbidden"
+    response = api("city_admin").post("/api/v1/training/providers/", body)
+    assert response.status_code == 201, response.content
+    assert (response.json()["name"], response.json()["programmes"]) == ("周口市创业培训学校", ["syb", "gyb"])
+    again = api("city_admin").post("/api/v1/training/providers/", {**body, "valid_to": "2019-01-01"})
+    assert {e["code"] for e in again.json()["details"]["items"]} == {
+        "training.provider_exists",
+        "training.validity_invalid",
+    }
+    listed = api("officer_411625").get("/api/v1/training/providers/").json()["items"]
+    assert org.pk in {p["organization"] for p in listed}
+
+    village = Recommender.objects.create(
+        kind="credit_village",
+        name="信用村",
+        region=Region.objects.get(code="411625"),
+        valid_from="2019-01-01",
+    )
+    base = Recommender.objects.create(
+        kind="incubation_training_base",
+        name="郸城县返乡创业孵化园",
+        region=Region.objects.get(code="411625"),
+        valid_from="2019-01-01",
+    )
+    response = api("city_admin").post("/api/v1/training/bases/", {"recommender": village.pk})
+    assert response.status_code == 422 and response.json()["code"] == "training.recommender_unknown"
+    response = api("city_admin").post("/api/v1/training/bases/", {"recommender": base.pk, "seats": 40})
+    assert response.status_code == 201, response.content
+    # the name lives on the recommender: renamed there, the base shows the new name
+    Recommender.objects.filter(pk=base.pk).update(name="郸城县返乡创业孵化实训园")
+    listed = api("officer_411625").get("/api/v1/training/bases/").json()["items"]
+    assert {(b["name"], b["seats"]) for b in listed} == {("郸城县返乡创业孵化实训园", 40)}
