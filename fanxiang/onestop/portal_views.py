@@ -26,18 +26,16 @@ from fanxiang.onestop.choices import (
     OPEN_STATUSES,
     CentreStatus,
     Mode,
-    RatingLevel,
     RatingSource,
     RequestStatus,
 )
 from fanxiang.onestop.models import Centre, ServiceRequest
+from fanxiang.onestop.rating_link import LEVELS
 from fanxiang.onestop.workflows import REQUESTS
 from fanxiang.portal.views import Ctx, _need_person, _page, portal_page
 
 S = RequestStatus
 BASE = "/portal/service-requests/"
-LEVELS = [(value, str(label)) for value, label in sorted(RatingLevel.choices, reverse=True)]
-WITHDRAWABLE = (*OPEN_STATUSES,)
 
 
 class StartForm(forms.Form):
@@ -170,7 +168,7 @@ def _detail(request, ctx: Ctx, req: ServiceRequest, *, upload_form=None, rate_er
             "can_upload": req.status in OPEN_STATUSES,
             "upload_form": upload_form or UploadForm(),
             "can_resubmit": req.status == S.SUPPLEMENT_REQUESTED,
-            "can_withdraw": req.status in WITHDRAWABLE,
+            "can_withdraw": req.status in OPEN_STATUSES,
             "can_rate": req.status == S.COMPLETED and rating is None,
             "rating": rating,
             "rect": rect,
