@@ -11,10 +11,11 @@ from django import forms
 from fanxiang.accounts.models import Organization, OrganizationKind
 from fanxiang.core.forms import SELECT_EMPTY_LABEL
 from fanxiang.core.views import CodeListField, ScopedForm
-from fanxiang.onestop import selectors
+from fanxiang.onestop import outcomes, selectors
 from fanxiang.onestop.choices import CentreStatus, Mode, RatingLevel
 from fanxiang.onestop.models import Centre, ServiceRequest
 
+OUTCOME_CHOICES = 10  # the person's newest records of each kind
 TRANSFER_UNIT_KINDS = (OrganizationKind.LEADING_GROUP, OrganizationKind.MEMBER_UNIT, OrganizationKind.OTHER)
 
 
@@ -83,10 +84,12 @@ class StepForm(forms.Form):
     action = ""
     note = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, req: ServiceRequest | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, req: ServiceRequest | None = None, user: Any = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("prefix", self.action)
         super().__init__(*args, **kwargs)
-        self.req = req
+        self.req, self.user = req, user
 
     def kwargs(self) -> dict:
         return {"note": self.cleaned_data.get("note", "")}
@@ -126,9 +129,37 @@ class ResubmitForm(StepForm):
 
 
 class CompleteForm(StepForm):
+    """办结, optionally naming what the request produced: a loan application, a policy grant … of the
+    request's person that the user may see (``outcomes.kinds()``; the resolver checks again)."""
+
     action = "complete"
     note = None
     result = forms.CharField(label="办理结果", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(label="办理成果（选填）", required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", "无"), *self.outcome_choices()]
+        if len(self.fields["outcome"].choices) == 1:
+            del self.fields["outcome"]
+
+    def outcome_choices(self) -> list[tuple[str, str]]:
+        if self.req is None or self.user is None or self.req.entrepreneur_id is None:
+            return []
+        choices = []
+        for code, kind in outcomes.kinds().items():
+            model = kind.model_class()
+            if "entrepreneur" not in {f.name for f in model._meta.get_fields()}:
+                continue
+            rows = model.objects.for_user(self.user, "view").filter(entrepreneur_id=self.req.entrepreneur_id)
+            for obj in rows.order_by("-pk")[:OUTCOME_CHOICES]:
+                choices.append((f"{code}:{obj.pk}", kind.describe(obj)))
+        return choices
+
+    def outcome_ref(self) -> dict | None:
+        value = self.cleaned_data.get("outcome") or ""
+        kind, _, pk = value.partition(":")
+        return {"kind": kind, "id": int(pk)} if pk.isdigit() else None
 
     def kwargs(self) -> dict:
         return {"result": self.cleaned_data["result"]}

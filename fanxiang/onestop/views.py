@@ -30,8 +30,9 @@ from fanxiang.core.views import (
 from fanxiang.onestop import selectors, services
 from fanxiang.onestop.choices import OPEN_STATUSES, Mode, RatingSource, RequestStatus
 from fanxiang.onestop.filtersets import RequestFilter
-from fanxiang.onestop.forms import STEP_FORMS, CentreForm, RatingPadForm, StepForm
+from fanxiang.onestop.forms import STEP_FORMS, CentreForm, CompleteForm, RatingPadForm, StepForm
 from fanxiang.onestop.models import Centre, Rectification, ServiceRequest
+from fanxiang.onestop.outcomes import outcome_out, resolve_outcome
 from fanxiang.onestop.selectors import HOLDER_ROLES
 from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
 from fanxiang.regions.models import Region, RegionLevel
@@ -309,7 +310,11 @@ class RequestDetailView(LoginRequiredMixin, View):
         steps = offered_steps(req, request.user)
         forms = []
         for action in steps:
-            form = bound if bound is not None and bound.action == action else STEP_FORMS[action](req=req)
+            form = (
+                bound
+                if bound is not None and bound.action == action
+                else STEP_FORMS[action](req=req, user=request.user)
+            )
             forms.append({"action": action, "label": REQUESTS.action_labels[action], "form": form})
         return {
             "req": req,
@@ -324,6 +329,7 @@ class RequestDetailView(LoginRequiredMixin, View):
             "rect": rect,
             "rect_timeline": _timeline(RECTIFICATIONS, rect.events.all()) if rect else [],
             "rating_pad": may_use_rating_pad(req, request.user, rating),
+            "outcome": outcome_out(req, request.user),
         }
 
     def get(self, request, pk: int):
@@ -337,11 +343,15 @@ class RequestDetailView(LoginRequiredMixin, View):
         if form_class is None:
             messages.error(request, "未知的操作，请刷新页面后重试。")
             return HttpResponseRedirect(reverse("onestop:request_detail", args=[pk]))
-        form = form_class(request.POST, req=req)
+        form = form_class(request.POST, req=req, user=request.user)
         status = 422
         if form.is_valid():
             try:
-                services.ACTIONS[action](actor=request.user, service_request=req, **form.kwargs())
+                kwargs = form.kwargs()
+                if isinstance(form, CompleteForm):
+                    ref = form.outcome_ref()
+                    kwargs["outcome"] = resolve_outcome(actor=request.user, ref=ref, service_request=req)
+                services.ACTIONS[action](actor=request.user, service_request=req, **kwargs)
             except DomainError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message) from None

@@ -252,3 +252,30 @@ def test_centre_create_and_edit_by_the_county_officer(web):
     assert 'data-testid="centre-services"' in detail and "在办" in detail
     assert web("officer_411628").get(f"/onestop/centres/{made.pk}/edit/").status_code == 404
     assert web("service_clerk").get("/onestop/centres/new/").status_code == 403
+
+
+def test_complete_may_name_the_loan_application_it_produced(web):
+    from fanxiang.loans import applications as loan_services
+    from fanxiang.loans.tests.factories import draft_data
+    from fanxiang.onestop.tests.factories import person, staff
+
+    someone, other = person("411625"), person("411625")
+    loan = loan_services.application_create(actor=staff("county_officer", "411625"), data=draft_data(someone))
+    not_theirs = loan_services.application_create(
+        actor=staff("county_officer", "411625"), data=draft_data(other)
+    )
+    req = request_in("in_progress", entrepreneur=someone.pk)
+    client = web("service_clerk")
+    page = client.get(f"/onestop/requests/{req.pk}/").content.decode()
+    assert f'value="loan_application:{loan.pk}"' in page
+    assert f'value="loan_application:{not_theirs.pk}"' not in page  # only the request's person's records
+    response = post_step(
+        client, req, "complete", result="已受理贷款申请", outcome=f"loan_application:{loan.pk}"
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.outcome == loan
+    assert (
+        'data-testid="outcome" data-kind="loan_application"'
+        in client.get(f"/onestop/requests/{req.pk}/").content.decode()
+    )
