@@ -14,11 +14,13 @@ from decimal import Decimal
 from django.http import FileResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
 from fanxiang.core.errors import NotFound
 from fanxiang.onestop import standard
 from fanxiang.onestop import standard_selectors as sel
+from fanxiang.onestop.api import mapped
 from fanxiang.onestop.standard_models import Assessment, Evidence, StandardItem, StandardVersion
 
 router = Router(tags=["一站式服务：建设标准"])
@@ -258,6 +260,7 @@ def evidence_url(a: Assessment, e: Evidence) -> str:
 
 
 def assessment_out(a: Assessment, user, *, full: bool = False) -> dict:
+    """The assessment; ``full``: with its findings, evidence, timeline and the caller's allowed actions."""
     out = {
         "id": a.pk,
         "centre": a.centre_id,
@@ -338,10 +341,14 @@ class ActionIn(InputSchema):
     reason: str = ""
 
 
-@router.get("/assessments/", response=list[AssessmentOut], summary="建设标准评估列表（按权限范围）")
+@router.get(
+    "/assessments/",
+    response={200: list[AssessmentOut], 422: ErrorOut},
+    summary="建设标准评估列表（按权限范围）",
+)
+@paginate(mapped(lambda a: assessment_out(a, None)))
 def assessment_list(request, filters: Query[AssessmentFilterIn]):
-    qs = sel.assessments_for_user(request.user, centre=filters.centre, status=filters.status)
-    return [assessment_out(a, request.user) for a in qs[:500]]
+    return sel.assessments_for_user(request.user, centre=filters.centre, status=filters.status)
 
 
 @router.get("/assessments/{int:assessment_id}", response={200: AssessmentOut, **ERRORS}, summary="评估详情")

@@ -392,3 +392,13 @@ def test_demo_assessments_most_confirmed_one_waiting_one_returned(demo):
     events = AssessmentEvent.objects.filter(assessment__in=made)  # dated on their business days
     assert {e.at.year for e in events} == {2020}
     assert demo_standard.load(today=dt.date(2021, 6, 30)) == [] and made.count() == counties.count()  # once
+
+
+def test_assessment_list_is_paginated_filtered_and_scoped(demo, api):
+    a = submitted(demo)
+    standard.assessment_create(actor=demo["officer_411628"], centre_id=centre("411628").pk, today=DAY)
+    body = api("officer_411625").get(f"{BASE}/assessments/", {"status": "submitted"}).json()
+    assert [i["id"] for i in body["items"]] == [a.pk] and body["count"] == 1
+    assert body["items"][0]["region"] == "411625" and body["items"][0]["status_label"] == "待市级确认"
+    assert api("officer_411625").get(f"{BASE}/assessments/", {"status": "draft"}).json()["count"] == 0
+    assert api("city_admin").get(f"{BASE}/assessments/").json()["count"] == 2
