@@ -402,3 +402,16 @@ def test_assessment_list_is_paginated_filtered_and_scoped(demo, api):
     assert body["items"][0]["region"] == "411625" and body["items"][0]["status_label"] == "待市级确认"
     assert api("officer_411625").get(f"{BASE}/assessments/", {"status": "draft"}).json()["count"] == 0
     assert api("city_admin").get(f"{BASE}/assessments/").json()["count"] == 2
+
+
+def test_a_county_officer_reads_the_standard_but_cannot_edit_it_on_the_page(demo, web):
+    officer = web("officer_411625")
+    page = officer.get("/onestop/standard/")
+    assert page.status_code == 200 and 'data-testid="new-version"' not in page.text
+    assert 'data-testid="item-form"' not in page.text
+    body = {"action": "new_version", "code": "X1", "name": "县版", "valid_from": "2021-01-01"}
+    refused = officer.post("/onestop/standard/", body)
+    assert refused.status_code == 403 and 'data-code="onestop.standard_city_only"' in refused.text
+    assert not StandardVersion.objects.filter(code="X1").exists()
+    made = web("city_admin").post("/onestop/standard/", body)
+    assert made.status_code == 302 and StandardVersion.objects.get(code="X1").status == "draft"
