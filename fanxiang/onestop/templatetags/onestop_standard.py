@@ -9,4 +9,8 @@ register = template.Library()
 def centre_assessments(context, centre):
     from fanxiang.onestop.views_standard import centre_assessments as rows
 
-    return {"centre": centre, **rows(context["request"].user, centre), "csrf_token": context.get("csrf_token")}
+    return {
+        "centre": centre,
+        **rows(context["request"].user, centre),
+        "csrf_token": context.get("csrf_token"),
+    }
