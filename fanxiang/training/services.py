@@ -494,6 +494,11 @@ def _person_for(actor: Any, klass: TrainingClass, data: dict[str, Any], today: d
         raise InvalidInput.field("id_number", checked.code, checked.message)
     found = Entrepreneur.objects.filter(id_number_hash=pii.index(checked.value)).first()
     if found is not None:
+        # a person registered in another county is linked only when the caller also knows the name, so an
+        # ID number alone never reveals who another county has registered
+        visible = Entrepreneur.objects.for_user(actor, VIEW).filter(pk=found.pk).exists()
+        if not visible and str(data.get("name") or "").strip() != found.name:
+            raise InvalidInput.field("name", "training.identity_mismatch", "姓名与身份证号码不一致，请核对。")
         return found
     return registry.entrepreneur_create(
         actor=actor,

@@ -318,3 +318,15 @@ def test_refused_new_trainee_is_not_registered():
     )
     assert err.code == "training.age_out_of_range"
     assert Entrepreneur.objects.count() == before
+
+
+def test_person_of_another_county_is_linked_by_id_number_only_with_the_right_name():
+    klass = class_in("approved")
+    other = person("411628")
+    data = {"id_number": other.id_number, "name": "别人"}
+    err = refused(services.enrolment_create, actor=officer(), training_class=klass, data=data, today=MONDAY)
+    assert err.code == "training.identity_mismatch"
+    assert other.name not in err.message
+    data["name"] = other.name
+    enrolment = services.enrolment_create(actor=officer(), training_class=klass, data=data, today=MONDAY)
+    assert enrolment.entrepreneur_id == other.pk
