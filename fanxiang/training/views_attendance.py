@@ -222,8 +222,11 @@ def certificate_revoke(request, pk: int):
 @portal_page
 def portal_checkin(request, ctx: Ctx, session_id: int):
     session = ClassSession.objects.select_related("training_class").filter(pk=session_id).first()
-    if session is None or ctx.person is None:
+    if session is None:
         raise Http404("课次不存在。")
+    if ctx.person is None:
+        messages.error(request, "请先完成实名绑定，再扫码签到。（portal.not_bound）")
+        return redirect("/portal/bind/")
     code = (request.POST.get("code") if request.method == "POST" else request.GET.get("code")) or ""
     data = {
         "session": session,

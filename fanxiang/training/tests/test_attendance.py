@@ -391,3 +391,15 @@ def test_a_class_of_30_checks_in_within_one_window(setup):
         _checkin(s, e, code, start + dt.timedelta(seconds=i % 30))
     assert Attendance.objects.filter(session=s, hours=Decimal("8")).count() == 30
     assert sum(r.present for r in att.roll_of(s)) == 30
+
+
+def test_roll_and_checkin_query_budgets(setup, django_assert_max_num_queries):
+    klass, s, e = setup
+    for _ in range(10):
+        f.enrol(klass)
+    code = att.current_code(s, now=NOON).code
+    user = f.portal_user(e.entrepreneur)
+    with django_assert_max_num_queries(12):
+        att.attendance_checkin(session=s, code=code, actor=user, person_id=e.entrepreneur_id, now=NOON)
+    with django_assert_max_num_queries(2):
+        assert len(att.roll_of(s)) == 11
