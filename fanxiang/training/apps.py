@@ -54,3 +54,20 @@ class TrainingConfig(AppConfig):
         # staff /training/sessions|classes|certificates/…, the trainee's /portal/training/…, public /verify/<code>
         registry.register_urls("", "fanxiang.training.urls_attendance", order=86)
         registry.register_reference_loader("training", "fanxiang.training.reference:load", order=85)
+        # staff pages /training/classes/… (list, calendar, class, timetable, enrolment, import) and the
+        # trainee's 我的培训 /portal/training/ (ahead of the portal app's URLconf)
+        registry.register_urls("training/", "fanxiang.training.urls", order=85)
+        registry.register_urls("portal/", "fanxiang.training.portal_urls", order=84)
+        for label, url_name, order in (
+            ("培训班", "training:class_list", 90),
+            ("培训日历", "training:class_calendar", 91),
+        ):
+            registry.register_nav(
+                registry.NavItem("创业培训", label, url_name, "training.trainingclass", order=order)
+            )
+        registry.register_person_section(
+            registry.PersonSection(
+                "training", "培训记录", "fanxiang.training.person_section:render", order=45
+            )
+        )
+        registry.register_demo_loader("training.demo", "fanxiang.training.demo:load", order=75)
