@@ -239,7 +239,7 @@ def issue(request, class_id: int):
     }
 
 
-class RevokeIn(InputSchema):
+class CertificateRevokeIn(InputSchema):
     reason: str
 
 
@@ -254,7 +254,7 @@ class CertificateOut(Schema):
 @router.post(
     "/certificates/{int:certificate_id}/revoke", response={200: CertificateOut, **ERRORS}, summary="撤销证书"
 )
-def revoke(request, certificate_id: int, payload: RevokeIn):
+def revoke(request, certificate_id: int, payload: CertificateRevokeIn):
     cert = get_for_user(Certificate, request.auth, CHANGE, pk=certificate_id)
     cert = certs.certificate_revoke(
         certificate=cert, reason=payload.reason, actor=request.auth, request=request
