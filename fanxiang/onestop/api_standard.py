@@ -30,7 +30,7 @@ ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 # --------------------------------------------------------------------------- versions
 
 
-class ItemOut(Schema):
+class StandardItemOut(Schema):
     id: int
     code: str
     category: str
@@ -58,7 +58,7 @@ class VersionOut(Schema):
     partly_percent: int
     basis: str
     total_weight: Decimal
-    items: list[ItemOut]
+    items: list[StandardItemOut]
     bands: list[BandOut]
 
 
@@ -149,7 +149,9 @@ def version_create(request, payload: VersionIn):
 
 
 @router.post(
-    "/versions/{int:version_id}/items", response={201: ItemOut, **ERRORS}, summary="新增标准条目（草稿版本）"
+    "/versions/{int:version_id}/items",
+    response={201: StandardItemOut, **ERRORS},
+    summary="新增标准条目（草稿版本）",
 )
 def item_create(request, version_id: int, payload: ItemIn):
     item = standard.item_save(actor=request.user, version=sel.version_detail(version_id), data=payload.dict())
@@ -158,7 +160,7 @@ def item_create(request, version_id: int, payload: ItemIn):
 
 @router.post(
     "/versions/{int:version_id}/items/{int:item_id}",
-    response={200: ItemOut, **ERRORS},
+    response={200: StandardItemOut, **ERRORS},
     summary="修改标准条目（草稿版本）",
 )
 def item_update(request, version_id: int, item_id: int, payload: ItemIn):
@@ -226,7 +228,7 @@ class GapOut(Schema):
     note: str
 
 
-class EventOut(Schema):
+class AssessmentEventOut(Schema):
     action: str
     from_status: str
     to_status: str
@@ -252,7 +254,7 @@ class AssessmentOut(Schema):
     confirmed_on: IsoDate | None
     allowed_actions: list[str]
     findings: list[FindingOut] = []
-    events: list[EventOut] = []
+    events: list[AssessmentEventOut] = []
 
 
 def evidence_url(a: Assessment, e: Evidence) -> str:
