@@ -54,6 +54,7 @@ class TrainingConfig(AppConfig):
         # staff /training/sessions|classes|certificates/…, the trainee's /portal/training/…, public /verify/<code>
         registry.register_urls("", "fanxiang.training.urls_attendance", order=86)
         registry.register_reference_loader("training", "fanxiang.training.reference:load", order=85)
+        registry.register_reference_loader("training.claims", "fanxiang.training.reference_claims:load", order=86)
         # staff pages /training/classes/… (list, calendar, class, timetable, enrolment, import) and the
         # trainee's 我的培训 /portal/training/ (ahead of the portal app's URLconf)
         registry.register_urls("training/", "fanxiang.training.urls", order=85)

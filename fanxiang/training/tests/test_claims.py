@@ -1,0 +1,290 @@
+"""Subsidy claims: roster, review, 公示 in working days, objections, approval, payment as policy grants,
+the follow-up top-up, and the refusals (wrong role, other county, wrong state) that change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from fanxiang.accounts.models import RoleAssignment, User
+from fanxiang.accounts.roles import Role
+from fanxiang.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from fanxiang.entrepreneurs.models import Business, BusinessFounder
+from fanxiang.policies import grants
+from fanxiang.policies.models import BenefitGrant
+from fanxiang.training import claims
+from fanxiang.training.certificates import certificates_issue
+from fanxiang.training.choices import ClassStatus, ObjectionStatus
+from fanxiang.training.models import SubsidyClaim, SubsidyClaimEvent
+from fanxiang.training.tests import factories_attendance as fa
+from fanxiang.training.tests.factories_claims import END, PER_TRAINEE, finished_class
+
+pytestmark = pytest.mark.django_db
+CODE = "411625"
+OTHER = "411602"
+MON = dt.date(2020, 9, 21)
+
+
+def _published(klass, today=MON):
+    officer = fa.officer(CODE)
+    claim = claims.claim_create(actor=officer, training_class=klass, today=today)
+    for action in ("submit", "review", "publish"):
+        claim = claims.claim_action(actor=officer, claim=claim, action=action, today=today)
+    return claim
+
+
+def _code(exc) -> str:
+    return exc.value.code
+
+
+def test_roster_lines_are_computed_and_add_up():
+    # 70 h → completes; 56 h = exactly 80 % → completes; 55 h passes assessment but falls short
+    klass, (a, b, c) = finished_class(hours=["70", "56", "55"])
+    claim = claims.claim_create(actor=fa.officer(CODE), training_class=klass, today=MON)
+    lines = {line.enrolment_id: line for line in claims.claim_lines(claim)}
+    assert lines[a.pk].eligible and lines[b.pk].eligible
+    assert not lines[c.pk].eligible and "不予补贴" in lines[c.pk].reason
+    assert claims.certificate_of(lines[a.pk]) == a.certificate.number
+    assert claims.certificate_of(lines[c.pk]) == ""
+    assert lines[a.pk].full_amount == PER_TRAINEE and lines[c.pk].full_amount == Decimal("0.00")
+    assert lines[a.pk].base_amount == Decimal("600.00")
+    assert isinstance(claim.amount_claimed, Decimal)
+    assert claim.amount_claimed == sum(line.full_amount for line in lines.values()) == Decimal("2400.00")
+    assert claim.trainees == 2
+    klass.refresh_from_db()
+    assert klass.status == ClassStatus.CLAIMED
+    assert SubsidyClaimEvent.objects.filter(claim=claim, action="create").exists()
+
+
+def test_publicity_runs_five_working_days_across_the_national_day_holiday():
+    klass, _ = finished_class()
+    # published Tue 29 Sept 2020: working days 29, 30 Sept, then 9 (Fri, holiday week), 10 (Sat, a make-up
+    # working day), 12 Oct → the 公示 ends Mon 12 October
+    claim = _published(klass, today=dt.date(2020, 9, 29))
+    assert claim.publicity_end == dt.date(2020, 10, 12)
+    with pytest.raises(Conflict) as exc:
+        claims.claim_action(
+            actor=fa.officer(CODE), claim=claim, action="approve", today=dt.date(2020, 10, 12)
+        )
+    assert _code(exc) == "training.publicity_running"
+    claim.refresh_from_db()
+    assert claim.status == "publicised"
+    approved = claims.claim_action(
+        actor=fa.officer(CODE), claim=claim, action="approve", today=dt.date(2020, 10, 13)
+    )
+    assert approved.status == "approved" and approved.amount_approved == Decimal("3600.00")
+
+
+def test_public_objection_blocks_approval_until_upheld_and_the_line_is_removed():
+    klass, (_a, b, _c) = finished_class()
+    claim = _published(klass)
+    line = claim.lines.get(enrolment=b)
+    with pytest.raises(InvalidInput) as exc:
+        claims.objection_record(
+            actor=None, claim=claim, data={"content": "此人未参训", "line": line.pk}, today=MON
+        )
+    assert _code(exc) == "training.contact_invalid"
+    objection = claims.objection_record(
+        actor=None,
+        claim=claim,
+        data={"content": "此人未参训", "line": line.pk, "contact": "13800001234"},
+        today=MON,
+    )
+    assert objection.contact_masked == "138****1234"
+    after = claim.publicity_end + dt.timedelta(days=1)
+    with pytest.raises(Conflict) as exc:
+        claims.claim_action(actor=fa.officer(CODE), claim=claim, action="approve", today=after)
+    assert _code(exc) == "training.objections_open"
+    with pytest.raises(InvalidInput):
+        claims.objection_handle(actor=fa.officer(CODE), objection=objection, upheld=True, note="", today=MON)
+    claims.objection_handle(
+        actor=fa.officer(CODE), objection=objection, upheld=True, note="经核实冒名参训", today=MON
+    )
+    line.refresh_from_db()
+    assert not line.eligible and line.full_amount == 0 and "经核实冒名参训" in line.reason
+    claim = claims.claim_action(actor=fa.officer(CODE), claim=claim, action="approve", today=after)
+    assert claim.amount_approved == Decimal("2400.00")
+
+
+def test_dismissed_objection_keeps_the_line_and_public_form_only_during_publicity():
+    klass, (_a, *_rest) = finished_class()
+    claim = _published(klass)
+    objection = claims.objection_record(
+        actor=fa.officer(CODE), claim=claim, data={"content": "电话反映", "raised_by": "群众"}, today=MON
+    )
+    claims.objection_handle(
+        actor=fa.officer(CODE), objection=objection, upheld=False, note="查无实据", today=MON
+    )
+    objection.refresh_from_db()
+    assert objection.status == ObjectionStatus.DISMISSED
+    assert claim.lines.filter(eligible=True).count() == 3
+    late = claim.publicity_end + dt.timedelta(days=1)
+    with pytest.raises(Conflict) as exc:
+        claims.objection_record(
+            actor=None, claim=claim, data={"content": "x", "contact": "13800001234"}, today=late
+        )
+    assert _code(exc) == "training.publicity_closed"
+
+
+def _paid(klass, paid_on=dt.date(2020, 10, 20)):
+    claim = _published(klass)
+    claim = claims.claim_action(
+        actor=fa.officer(CODE), claim=claim, action="approve", today=dt.date(2020, 10, 13)
+    )
+    due = sum(line.base_amount for line in claim.lines.filter(eligible=True))
+    return claims.claim_pay(
+        actor=fa.officer(CODE),
+        claim=claim,
+        data={"paid_on": paid_on.isoformat(), "amount": str(due), "payment_ref": "ZK-2020-0099"},
+        today=paid_on,
+    )
+
+
+def test_payment_becomes_policy_grants_and_the_amount_must_match():
+    klass, (a, _b, _c) = finished_class()
+    claim = _published(klass)
+    claim = claims.claim_action(
+        actor=fa.officer(CODE), claim=claim, action="approve", today=dt.date(2020, 10, 13)
+    )
+    with pytest.raises(InvalidInput) as exc:
+        claims.claim_pay(
+            actor=fa.officer(CODE),
+            claim=claim,
+            data={"paid_on": "2020-10-20", "amount": "3600", "payment_ref": "V1"},
+            today=dt.date(2020, 10, 20),
+        )
+    assert _code(exc) == "training.payment_amount_mismatch"
+    assert not BenefitGrant.objects.filter(entrepreneur=a.entrepreneur).exists()
+    claim = _paid_existing(claim)
+    assert claim.status == "paid" and claim.amount_paid == Decimal("1800.00")
+    grant = BenefitGrant.objects.get(entrepreneur=a.entrepreneur)
+    assert grant.item.benefit_type == "training_subsidy" and grant.amount == Decimal("600.00")
+    assert claim.lines.get(enrolment=a).grant_id == grant.pk
+    assert claim.follow_up_due == dt.date(2021, 3, 16)
+
+
+def _paid_existing(claim):
+    return claims.claim_pay(
+        actor=fa.officer(CODE),
+        claim=claim,
+        data={"paid_on": "2020-10-20", "amount": "1800.00", "payment_ref": "ZK-2020-0099"},
+        today=dt.date(2020, 10, 20),
+    )
+
+
+def test_follow_up_tops_up_the_trainee_who_started_a_business_only():
+    klass, (a, b, c) = finished_class()
+    claim = _paid(klass)
+    a.completed_on = b.completed_on = c.completed_on = END
+    for e in (a, b, c):
+        e.save(update_fields=["completed_on"])
+    founded = Business.objects.create(
+        kind="individual_business", name="王记农家乐", region=a.entrepreneur.region, industry="H",
+        registered_on=dt.date(2021, 1, 5),
+    )  # fmt: skip
+    BusinessFounder.objects.create(business=founded, entrepreneur=a.entrepreneur, is_primary=True)
+    late = Business.objects.create(
+        kind="individual_business", name="迟开小店", region=b.entrepreneur.region, industry="F",
+        registered_on=dt.date(2021, 4, 1),
+    )  # fmt: skip
+    BusinessFounder.objects.create(business=late, entrepreneur=b.entrepreneur, is_primary=True)
+    with pytest.raises(Conflict) as exc:
+        claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 15))
+    assert _code(exc) == "training.follow_up_not_due"
+    claim = claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 16))
+    la, lb = claim.lines.get(enrolment=a), claim.lines.get(enrolment=b)
+    assert (
+        la.started_business is True and la.top_up_amount == Decimal("600.00") and "补拨600.00元" in la.reason
+    )
+    assert lb.started_business is False and lb.top_up_amount == 0 and "不予补拨" in lb.reason
+    assert claim.amount_paid == Decimal("2400.00")
+    assert sum(g.amount for g in BenefitGrant.objects.filter(entrepreneur=a.entrepreneur)) == PER_TRAINEE
+    with pytest.raises(Conflict):
+        claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 17))
+
+
+def test_once_only_refused_by_the_policies_rule():
+    klass, (a, _b, _c) = finished_class()
+    _paid(klass)
+    # the same person in a second SYB class: the line is refused with the policies' own reason
+    klass2, _ = finished_class(hours=["70"])
+    again = fa.enrol(klass2, who=a.entrepreneur, hours_attended=Decimal("70"), assessment_passed=True)
+    certificates_issue(training_class=klass2, actor=fa.officer(CODE), today=END)
+    claim2 = claims.claim_create(actor=fa.officer(CODE), training_class=klass2, today=MON)
+    line = claim2.lines.get(enrolment=again)
+    assert not line.eligible and "一次性政策" in line.reason and line.full_amount == 0
+    # and at payment the policies' grant service itself refuses a grant recorded in between
+    other = claim2.lines.exclude(enrolment=again).get()
+    first_grant = BenefitGrant.objects.filter(entrepreneur=a.entrepreneur).first()
+    with pytest.raises(DomainError) as exc:
+        grants.grant_create(
+            actor=fa.officer(CODE),
+            data={
+                "item": first_grant.item_id,
+                "entrepreneur": a.entrepreneur_id,
+                "amount": "600",
+                "granted_on": "2020-10-21",
+            },
+        )
+    assert _code(exc) == "policy.grant_once_only"
+    assert other.eligible
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [("clerk", "training.forbidden"), ("other", "not_found")],
+)
+def test_claim_create_wrong_role_or_county_refused_and_nothing_changed(who, code):
+    klass, _ = finished_class()
+    if who == "clerk":
+        actor = User.objects.create(username="claim-clerk")
+        RoleAssignment.objects.create(user=actor, role=Role.SERVICE_CLERK, region=fa.county(CODE))
+        actor = User.objects.get(pk=actor.pk)
+    else:
+        actor = fa.officer(OTHER)
+    with pytest.raises((Forbidden, NotFound)) as exc:
+        claims.claim_create(actor=actor, training_class=klass, today=MON)
+    assert _code(exc) == code
+    klass.refresh_from_db()
+    assert (
+        klass.status == ClassStatus.FINISHED
+        and not SubsidyClaim.objects.filter(training_class=klass).exists()
+    )
+
+
+def test_wrong_state_and_other_county_steps_refused_and_nothing_changed():
+    klass, _ = finished_class()
+    claim = claims.claim_create(actor=fa.officer(CODE), training_class=klass, today=MON)
+    with pytest.raises(Conflict) as exc:
+        claims.claim_action(actor=fa.officer(CODE), claim=claim, action="publish", today=MON)
+    assert _code(exc) == "training.wrong_state"
+    with pytest.raises(NotFound):
+        claims.claim_action(actor=fa.officer(OTHER), claim=claim, action="submit", today=MON)
+    claim.refresh_from_db()
+    assert claim.status == "draft" and claim.publicity_start is None
+    running = fa.make_class(CODE, status=ClassStatus.RUNNING)
+    with pytest.raises(Conflict) as exc:
+        claims.claim_create(actor=fa.officer(CODE), training_class=running, today=MON)
+    assert _code(exc) == "training.class_not_finished"
+    with pytest.raises(Conflict) as exc:
+        claims.claim_create(actor=fa.officer(CODE), training_class=klass, today=MON)
+    assert _code(exc) == "training.claim_exists"
+
+
+def test_return_clears_the_publicity_and_resubmit_recomputes():
+    klass, (a, *_rest) = finished_class()
+    claim = _published(klass)
+    with pytest.raises(InvalidInput):
+        claims.claim_action(actor=fa.officer(CODE), claim=claim, action="return", today=MON)
+    claim = claims.claim_action(
+        actor=fa.officer(CODE), claim=claim, action="return", note="证书有误", today=MON
+    )
+    assert claim.status == "returned" and claim.publicity_end is None
+    a.certificate.revoked = True
+    a.certificate.save()
+    claim = claims.claim_action(actor=fa.officer(CODE), claim=claim, action="submit", today=MON)
+    line = claim.lines.get(enrolment=a)
+    assert not line.eligible and "证书已撤销" in line.reason
+    assert claim.amount_claimed == Decimal("2400.00")
