@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from fanxiang.core import filters
+from fanxiang.core.scope import resolve
 from fanxiang.core.views import ScopedForm
 from fanxiang.regions.models import Region, RegionLevel
 from fanxiang.training.choices import ClassMode, ClassStatus, VillagePost
@@ -22,8 +23,12 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 def county_choices(user, action: str = "view") -> list[tuple[str, str]]:
-    counties = Region.objects.for_user(user, action).filter(level=RegionLevel.COUNTY).order_by("code")
-    return [(r.code, r.name) for r in counties]
+    """The counties where ``user`` may ``action`` classes."""
+    scope = resolve(user, TrainingClass, action)
+    if scope.empty:
+        return []
+    counties = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")
+    return [(r.code, r.name) for r in counties if scope.all or scope.covers_path(r.tree_path)]
 
 
 class ClassFilter(filters.FilterSet):
