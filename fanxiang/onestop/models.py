@@ -234,6 +234,8 @@ class ServiceRequest(RegionScopedModel):
         indexes = [
             models.Index(fields=["status", "due_date"], name="onestop_req_status_due"),
             models.Index(fields=["centre", "status"], name="onestop_req_centre_status"),
+            # the queues' order: the first page read from the index instead of sorting every row in scope
+            models.Index(fields=["-created_at", "-id"], name="onestop_req_created"),
         ]
 
     def __str__(self) -> str:
