@@ -51,6 +51,7 @@ class TrainingConfig(AppConfig):
         grant(Role.SERVICE_CLERK, "training.enrolment", {VIEW, ADD})
         registry.register_api("fanxiang.training.api:router", "/training", order=85)
         registry.register_api("fanxiang.training.api_attendance:router", "/training", order=86)
+        registry.register_api("fanxiang.training.api_claims:router", "/training", order=87)
         # staff /training/sessions|classes|certificates/…, the trainee's /portal/training/…, public /verify/<code>
         registry.register_urls("", "fanxiang.training.urls_attendance", order=86)
         registry.register_reference_loader("training", "fanxiang.training.reference:load", order=85)

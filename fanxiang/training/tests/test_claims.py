@@ -288,3 +288,57 @@ def test_return_clears_the_publicity_and_resubmit_recomputes():
     line = claim.lines.get(enrolment=a)
     assert not line.eligible and "证书已撤销" in line.reason
     assert claim.amount_claimed == Decimal("2400.00")
+
+
+# --------------------------------------------------------------------------- API
+
+
+def test_api_chain_until_publicity_blocks_approval(api):
+    klass, (a, *_rest) = finished_class()
+    client = api(f"officer_{CODE}")
+    response = client.post("/api/v1/training/claims/", {"class": klass.pk})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "draft" and Decimal(body["amount_claimed"]) == Decimal("3600.00")
+    assert len(body["lines"]) == 3 and "id_number" not in json_text(body)
+    assert body["lines"][0]["name_masked"].endswith("*") and body["lines"][0]["certificate_number"]
+    assert a.entrepreneur.name not in json_text(body)
+    cid = body["id"]
+    for action in ("submit", "review", "publish"):
+        response = client.post(f"/api/v1/training/claims/{cid}/actions/{action}", {})
+        assert response.status_code == 200, (action, response.content)
+    response = client.post(f"/api/v1/training/claims/{cid}/actions/approve", {})
+    assert response.status_code == 409 and response.json()["code"] == "training.publicity_running"
+    line = response_line = client.get(f"/api/v1/training/claims/{cid}").json()["lines"][1]
+    response = client.post(
+        f"/api/v1/training/claims/{cid}/actions/object", {"content": "电话反映未到课", "line": line["id"]}
+    )
+    assert response.status_code == 200 and response.json()["objections"][0]["status"] == "open"
+    oid = response.json()["objections"][0]["id"]
+    response = client.post(f"/api/v1/training/claims/objections/{oid}/handle", {"upheld": True, "note": ""})
+    assert response.status_code == 422
+    response = client.post(
+        f"/api/v1/training/claims/objections/{oid}/handle", {"upheld": True, "note": "属实"}
+    )
+    assert response.status_code == 200
+    assert next(x for x in response.json()["lines"] if x["id"] == response_line["id"])["eligible"] is False
+    assert Decimal(response.json()["amount_claimed"]) == Decimal("2400.00")
+
+
+def test_api_other_county_and_wrong_role_refused(api):
+    klass, _ = finished_class()
+    response = api(f"officer_{OTHER}").post("/api/v1/training/claims/", {"class": klass.pk})
+    assert response.status_code == 404
+    claim = claims.claim_create(actor=fa.officer(CODE), training_class=klass, today=MON)
+    other = api(f"officer_{OTHER}")
+    assert other.get(f"/api/v1/training/claims/{claim.pk}").status_code == 404
+    assert other.post(f"/api/v1/training/claims/{claim.pk}/actions/submit", {}).status_code == 404
+    assert claim.pk not in [c["id"] for c in other.get("/api/v1/training/claims/").json()["items"]]
+    claim.refresh_from_db()
+    assert claim.status == "draft"
+
+
+def json_text(body) -> str:
+    import json
+
+    return json.dumps(body, ensure_ascii=False)
