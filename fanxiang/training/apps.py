@@ -54,6 +54,8 @@ class TrainingConfig(AppConfig):
         registry.register_api("fanxiang.training.api_claims:router", "/training", order=87)
         # staff /training/sessions|classes|certificates/…, the trainee's /portal/training/…, public /verify/<code>
         registry.register_urls("", "fanxiang.training.urls_attendance", order=86)
+        # subsidy claims: public 公示 /training/public/publicity/ and staff /training/claims/<id>/
+        registry.register_urls("", "fanxiang.training.urls_claims", order=87)
         registry.register_reference_loader("training", "fanxiang.training.reference:load", order=85)
         registry.register_reference_loader("training.claims", "fanxiang.training.reference_claims:load", order=86)
         # staff pages /training/classes/… (list, calendar, class, timetable, enrolment, import) and the

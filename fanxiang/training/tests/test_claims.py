@@ -342,3 +342,53 @@ def json_text(body) -> str:
     import json
 
     return json.dumps(body, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_public_publicity_page_shows_masked_names_only_and_takes_objections(client):
+    from django.utils import timezone
+
+    klass, (a, b, _c) = finished_class()
+    claim = _published(klass, today=timezone.localdate())
+    draft_class, _ = finished_class()
+    claims.claim_create(actor=fa.officer(CODE), training_class=draft_class, today=MON)  # not publicised
+    page = client.get("/training/public/publicity/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert klass.name in html and draft_class.name not in html
+    assert a.entrepreneur.name not in html and a.entrepreneur.name[0] + "*" in html
+    assert a.entrepreneur.id_number not in html
+    assert a.certificate.number in html
+    line = claim.lines.get(enrolment=b)
+    response = client.post(
+        "/training/public/publicity/",
+        {"claim": claim.pk, "line": line.pk, "content": "此人当时在外地", "contact": "13900001111"},
+    )
+    assert response.status_code == 302
+    objection = claim.objections.get()
+    assert objection.enrolment_id == b.pk and objection.contact_masked == "139****1111"
+    assert objection.recorded_by is None
+    # a claim not in its 公示 takes no public objection
+    client.post(
+        "/training/public/publicity/", {"claim": claim.pk + 999, "content": "x", "contact": "13900001111"}
+    )
+    assert claim.objections.count() == 1
+
+
+def test_staff_claim_page_in_scope_only(web):
+    klass, (a, *_rest) = finished_class()
+    claim = claims.claim_create(actor=fa.officer(CODE), training_class=klass, today=MON)
+    page = web(f"officer_{CODE}").get(f"/training/claims/{claim.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert a.certificate.number in html and a.entrepreneur.name not in html
+    assert 'data-action="submit"' in html
+    other = web(f"officer_{OTHER}")
+    assert other.get(f"/training/claims/{claim.pk}/").status_code == 404
+    assert other.post(f"/training/claims/{claim.pk}/submit/", {}).status_code == 404
+    response = web(f"officer_{CODE}").post(f"/training/claims/{claim.pk}/submit/", {})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == "submitted"

@@ -1,0 +1,14 @@
+"""Subsidy-claim pages: the public 公示 ``/training/public/publicity/`` and the staff claim page (included at
+the root, see ``apps.py``)."""
+
+from django.urls import path
+
+from fanxiang.training import views_claims as v
+
+app_name = "training_claims"
+
+urlpatterns = [
+    path("training/public/publicity/", v.publicity, name="publicity"),
+    path("training/claims/<int:pk>/", v.claim_detail, name="claim_detail"),
+    path("training/claims/<int:pk>/<slug:action>/", v.claim_act, name="claim_act"),
+]
