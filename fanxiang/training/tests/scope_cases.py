@@ -108,6 +108,16 @@ def make_objection(county: str) -> Objection:
     )
 
 
+def write_claim(api_client, web_client, other_region: str) -> None:
+    other = SubsidyClaim.objects.filter(training_class__region__code=other_region).first()
+    for action in ("submit", "return"):
+        response = api_client.post(f"/api/v1/training/claims/{other.pk}/actions/{action}", {"note": "越权"})
+        assert response.status_code == 404, (action, response.content)
+    assert web_client.post(f"/training/claims/{other.pk}/submit/", {}).status_code == 404
+    other.refresh_from_db()
+    assert other.status == "draft"
+
+
 CASES = [
     ScopeCase(
         model=TrainingClass,
@@ -128,7 +138,14 @@ CASES = [
     # attendance, certificates and claims get their pages and API with their own services (later)
     ScopeCase(model=Attendance, make=make_attendance, marker=lambda a: a.reason),
     ScopeCase(model=Certificate, make=make_certificate, marker=lambda c: c.number),
-    ScopeCase(model=SubsidyClaim, make=make_claim, marker=lambda c: c.training_class.name),
+    ScopeCase(
+        model=SubsidyClaim,
+        make=make_claim,
+        api_list="/api/v1/training/claims/",
+        api_detail=lambda c: f"/api/v1/training/claims/{c.pk}",
+        marker=lambda c: c.training_class.name,
+        write=write_claim,
+    ),
     ScopeCase(model=SubsidyClaimLine, make=make_claim_line, marker=lambda line: line.reason),
     ScopeCase(model=Objection, make=make_objection, marker=lambda o: o.content),
 ]
