@@ -392,3 +392,29 @@ def test_staff_claim_page_in_scope_only(web):
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == "submitted"
+
+
+def test_payment_refused_by_the_once_only_rule_changes_nothing():
+    klass, (a, *_rest) = finished_class()
+    claim = _published(klass)
+    claim = claims.claim_action(
+        actor=fa.officer(CODE), claim=claim, action="approve", today=dt.date(2020, 10, 13)
+    )
+    # the trainee received the kind's subsidy elsewhere after the claim was filed
+    item = claims._item(klass.programme.kind)
+    grants.grant_create(
+        actor=fa.officer(CODE),
+        data={
+            "item": item.pk,
+            "entrepreneur": a.entrepreneur_id,
+            "amount": "500",
+            "granted_on": "2020-10-14",
+        },
+    )
+    with pytest.raises(Conflict) as exc:
+        _paid_existing(claim)
+    assert _code(exc) == "policy.grant_once_only"
+    claim.refresh_from_db()
+    assert claim.status == "approved" and claim.paid_on is None and claim.amount_paid == 0
+    assert BenefitGrant.objects.filter(item=item).count() == 1
+    assert not claim.lines.exclude(grant=None).exists()
