@@ -183,7 +183,7 @@ def claim_create(*, actor: Any, training_class: TrainingClass, today: dt.date | 
             from_status="",
             to_status=claim.status,
             actor=actor,
-            role="county_officer",
+            role=",".join(sorted(CLAIMS.actor_roles(actor, claim) & CLAIMS.roles_by_action["submit"])),
             data={"lines": claim.lines.count(), "amount": str(claim.amount_claimed)},
         )
     return claim
