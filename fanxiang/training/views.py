@@ -476,13 +476,14 @@ def enrol(request, pk: int):
             )
         except DomainError as exc:
             refuse_http(exc)
-            error = {
-                "code": exc.code,
-                "message": exc.message,
-                "failed": (exc.details or {}).get("failed") or [],
-            }
             if exc.errors or (exc.details or {}).get("items"):
-                apply_domain_error(form, exc)
+                apply_domain_error(form, exc)  # field errors under their fields (village, post, ID number)
+            else:
+                error = {
+                    "code": exc.code,
+                    "message": exc.message,
+                    "failed": (exc.details or {}).get("failed") or [],
+                }
         else:
             messages.success(request, f"已为{enrolment.entrepreneur.name}报名。")
             return redirect("training:class_detail", pk=klass.pk)
