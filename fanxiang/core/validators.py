@@ -247,6 +247,14 @@ def mask_mobile(value: str | None) -> str:
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
 
 
+def mask_name(name: str | None, empty: str = "来访群众") -> str:
+    """A person's name as public pages show it: the family name and one star per other character."""
+    name = (name or "").strip()
+    if not name:
+        return empty
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
 # --------------------------------------------------------------------------- free text
 
 # Bidirectional embedding/override/isolate marks and zero-width characters: invisible, they let a

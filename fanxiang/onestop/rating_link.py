@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 from fanxiang.accounts.models import User
 from fanxiang.accounts.throttle import client_address
 from fanxiang.core.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
+from fanxiang.core.validators import mask_name
 from fanxiang.onestop import services
 from fanxiang.onestop.choices import RatingLevel, RatingSource, RequestStatus
 from fanxiang.onestop.models import Rating, ServiceRequest
@@ -129,13 +130,6 @@ def throttle(request: Any) -> None:
 
 
 # --------------------------------------------------------------------------- the public page
-
-
-def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        return "来访群众"
-    return name[0] + "*" * max(1, len(name) - 1)
 
 
 LEVELS = [(value, str(label)) for value, label in sorted(RatingLevel.choices, reverse=True)]

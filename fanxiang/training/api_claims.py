@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import VIEW
-from fanxiang.onestop.rating_link import mask_name
+from fanxiang.core.validators import mask_name
 from fanxiang.training import claims
 from fanxiang.training.api import _body, mapped
 from fanxiang.training.models import Objection, SubsidyClaim, TrainingClass

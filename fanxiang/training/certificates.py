@@ -26,8 +26,7 @@ from reportlab.platypus import Image, Spacer, Table, TableStyle
 
 from fanxiang.core import audit, pdf
 from fanxiang.core.errors import Conflict, InvalidInput
-from fanxiang.core.validators import validate_text
-from fanxiang.onestop.rating_link import mask_name
+from fanxiang.core.validators import mask_name, validate_text
 from fanxiang.training.choices import ClassStatus, ProgrammeKind
 from fanxiang.training.completion import enrolments_decide
 from fanxiang.training.models import Certificate, Enrolment, TrainingClass

@@ -9,6 +9,7 @@ app_name = "training_claims"
 
 urlpatterns = [
     path("training/public/publicity/", v.publicity, name="publicity"),
+    path("training/classes/<int:class_pk>/claim/", v.claim_file, name="claim_file"),
     path("training/claims/<int:pk>/", v.claim_detail, name="claim_detail"),
     path("training/claims/<int:pk>/<slug:action>/", v.claim_act, name="claim_act"),
 ]

@@ -48,7 +48,7 @@ from fanxiang.training.forms import (
     next_month,
     parse_month,
 )
-from fanxiang.training.models import ClassSession, Enrolment, Parameters, TrainingClass
+from fanxiang.training.models import ClassSession, Enrolment, Parameters, SubsidyClaim, TrainingClass
 from fanxiang.training.workflows import CLASSES
 
 C = ClassStatus
@@ -387,6 +387,9 @@ def _detail_context(request, klass: TrainingClass, *, enrol_form=None, session_f
             for e in klass.events.order_by("at", "id")
         ],
         "certificates_url": attendance_url("class_certificates", klass.pk),
+        "claim": SubsidyClaim.objects.for_user(user).filter(training_class=klass).first(),
+        "may_claim": klass.status == ClassStatus.FINISHED
+        and can(user, SubsidyClaim, ADD, klass.region.tree_path),
         "import_url": reverse("training:enrolment_import", args=[klass.pk]),
         "reason_form": ReasonForm(),
     }

@@ -16,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fanxiang.core.errors import DomainError
+from fanxiang.core.scope import ADD, can
+from fanxiang.core.validators import mask_name
 from fanxiang.core.views import refuse_http
-from fanxiang.onestop.rating_link import mask_name
 from fanxiang.training import claims
-from fanxiang.training.models import Objection, SubsidyClaim
+from fanxiang.training.models import Objection, SubsidyClaim, TrainingClass
 from fanxiang.training.workflows_claims import CLAIMS
 
 NOTE_ACTIONS = ("submit", "review", "publish", "approve", "return")
@@ -135,3 +136,19 @@ def claim_act(request, pk: int, action: str):
     else:
         messages.success(request, "已办理。")
     return redirect("training_claims:claim_detail", pk=claim.pk)
+
+
+@login_required
+@require_POST
+def claim_file(request, class_pk: int):
+    """申领补贴 on a finished class's page: the claim with its computed roster, then its own page."""
+    klass = TrainingClass.objects.for_user(request.user).filter(pk=class_pk).select_related("region").first()
+    if klass is None or not can(request.user, SubsidyClaim, ADD, klass.region.tree_path):
+        raise Http404("记录不存在或无权访问。")
+    try:
+        claim = claims.claim_create(actor=request.user, training_class=klass)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("training:class_detail", klass.pk)
+    messages.success(request, "已生成补贴申领，请核对花名册后提交。")
+    return redirect("training_claims:claim_detail", claim.pk)

@@ -418,3 +418,19 @@ def test_payment_refused_by_the_once_only_rule_changes_nothing():
     assert claim.status == "approved" and claim.paid_on is None and claim.amount_paid == 0
     assert BenefitGrant.objects.filter(item=item).count() == 1
     assert not claim.lines.exclude(grant=None).exists()
+
+
+def test_the_class_page_files_the_claim_and_then_links_it(client):
+    klass, _ = finished_class()
+    client.force_login(fa.officer(CODE))
+    page = client.get(f"/training/classes/{klass.pk}/").content.decode()
+    assert 'data-testid="claim-file"' in page and 'data-testid="claim"' not in page
+    response = client.post(f"/training/classes/{klass.pk}/claim/")
+    claim = SubsidyClaim.objects.get(training_class=klass)
+    assert response.status_code == 302 and response["Location"] == f"/training/claims/{claim.pk}/"
+    page = client.get(f"/training/classes/{klass.pk}/").content.decode()
+    assert f'href="/training/claims/{claim.pk}/" data-testid="claim"' in page
+    assert 'data-testid="claim-file"' not in page
+    client.force_login(fa.officer(OTHER))  # another county: neither the page nor the claim
+    assert client.post(f"/training/classes/{klass.pk}/claim/").status_code == 404
+    assert SubsidyClaim.objects.filter(training_class=klass).count() == 1
