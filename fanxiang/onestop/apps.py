@@ -13,8 +13,7 @@ class OnestopConfig(AppConfig):
         from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
         from fanxiang.core.tasks import register_task_source
         from fanxiang.onestop import models as m
-        from fanxiang.onestop import standard_ready
-        from fanxiang.onestop import todos
+        from fanxiang.onestop import standard_ready, todos
         from fanxiang.onestop.reminders import OVERDUE_EVENT
 
         for model in (

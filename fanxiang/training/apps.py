@@ -57,7 +57,9 @@ class TrainingConfig(AppConfig):
         # subsidy claims: public 公示 /training/public/publicity/ and staff /training/claims/<id>/
         registry.register_urls("", "fanxiang.training.urls_claims", order=87)
         registry.register_reference_loader("training", "fanxiang.training.reference:load", order=85)
-        registry.register_reference_loader("training.claims", "fanxiang.training.reference_claims:load", order=86)
+        registry.register_reference_loader(
+            "training.claims", "fanxiang.training.reference_claims:load", order=86
+        )
         # staff pages /training/classes/… (list, calendar, class, timetable, enrolment, import) and the
         # trainee's 我的培训 /portal/training/ (ahead of the portal app's URLconf)
         registry.register_urls("training/", "fanxiang.training.urls", order=85)
