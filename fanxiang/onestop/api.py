@@ -10,18 +10,22 @@ reason}``, ``reject`` ``{reason}``, ``withdraw`` ``{note?}``.
 """
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
-import pydantic
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fanxiang.core import calendar
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, invalid_request
-from fanxiang.core.errors import DomainError, NotFound
+from fanxiang.core.api import (
+    ErrorOut,
+    InputSchema,
+    IsoDate,
+    mapped,
+    parse_body,
+)
+from fanxiang.core.errors import NotFound
 from fanxiang.onestop import outcomes, selectors, services
 from fanxiang.onestop.choices import RatingSource
 from fanxiang.onestop.models import Centre, Rectification, ServiceRequest
@@ -29,18 +33,6 @@ from fanxiang.onestop.workflows import RECTIFICATIONS, REQUESTS
 
 router = Router(tags=["一站式服务"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def mapped(fn):
-    """A page of a queryset, each row turned into its output by ``fn`` (only the page's rows are read)."""
-
-    class Mapped(PageNumberPagination):
-        def paginate_queryset(self, queryset, pagination, **params):
-            page = super().paginate_queryset(queryset, pagination, **params)
-            page["items"] = [fn(row) for row in page["items"]]
-            return page
-
-    return Mapped
 
 
 # --------------------------------------------------------------------------- centres
@@ -449,18 +441,6 @@ ACTION_BODIES: dict[str, type[InputSchema]] = {
 }
 
 
-def _body(request, schema: type[InputSchema]) -> InputSchema:
-    raw = request.body.strip()
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        raise DomainError("request.malformed", "请求格式有误，无法解析请求内容。", status=400) from None
-    try:
-        return schema.model_validate(data if data is not None else {})
-    except pydantic.ValidationError as exc:
-        raise invalid_request(exc.errors()) from None
-
-
 @router.post(
     "/requests/{int:request_id}/actions/{action}",
     response={200: RequestOut, **ERRORS},
@@ -471,7 +451,7 @@ def request_action(request, request_id: int, action: str):
     schema = ACTION_BODIES.get(action)
     if schema is None:
         raise NotFound("onestop.unknown_action", f"未知的操作：{action}。")
-    kwargs = _body(request, schema).dict()
+    kwargs = parse_body(request, schema).dict()
     if action == "complete":
         kwargs["outcome"] = outcomes.resolve_outcome(
             actor=request.user, ref=kwargs.pop("outcome"), service_request=req

@@ -16,11 +16,10 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, mapped
 from fanxiang.core.errors import NotFound
 from fanxiang.onestop import standard
 from fanxiang.onestop import standard_selectors as sel
-from fanxiang.onestop.api import mapped
 from fanxiang.onestop.standard_models import Assessment, Evidence, StandardItem, StandardVersion
 
 router = Router(tags=["一站式服务：建设标准"])

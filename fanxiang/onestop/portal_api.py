@@ -6,7 +6,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import InputSchema
+from fanxiang.core.api import InputSchema, mapped
 from fanxiang.core.errors import NotFound
 from fanxiang.onestop import services
 from fanxiang.onestop.api import (
@@ -15,7 +15,6 @@ from fanxiang.onestop.api import (
     RequestOut,
     RequestRowOut,
     ServiceRatingOut,
-    mapped,
     rating_out,
     request_out,
     request_row,

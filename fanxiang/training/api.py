@@ -10,14 +10,12 @@ takes ``{"note": "…"}`` (required for ``return`` and ``cancel``). ``POST /clas
 refused rule gives 422 with its code and every failed rule in ``details.failed``.
 """
 
-import json
 from decimal import Decimal
 
-import pydantic
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, invalid_request
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, mapped, parse_body
 from fanxiang.core.errors import DomainError, NotFound
 from fanxiang.training import selectors, services
 from fanxiang.training.models import Base, Enrolment, Programme, Provider, TrainingClass
@@ -25,30 +23,6 @@ from fanxiang.training.workflows import CLASSES
 
 router = Router(tags=["创业培训"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def mapped(fn):
-    """A page of a queryset, each row turned into its output by ``fn`` (only the page's rows are read)."""
-
-    class Mapped(PageNumberPagination):
-        def paginate_queryset(self, queryset, pagination, **params):
-            page = super().paginate_queryset(queryset, pagination, **params)
-            page["items"] = [fn(row) for row in page["items"]]
-            return page
-
-    return Mapped
-
-
-def _body(request, schema: type[InputSchema]) -> InputSchema:
-    raw = request.body.strip()
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        raise DomainError("request.malformed", "请求格式有误，无法解析请求内容。", status=400) from None
-    try:
-        return schema.model_validate(data if data is not None else {})
-    except pydantic.ValidationError as exc:
-        raise invalid_request(exc.errors()) from None
 
 
 # --------------------------------------------------------------------------- programmes
@@ -343,7 +317,7 @@ def class_action(request, class_id: int, action: str):
     klass = selectors.class_detail(request.user, class_id)
     if action not in services.CLASS_ACTIONS:
         raise NotFound("training.unknown_action", f"未知的操作：{action}。")
-    body = _body(request, ClassActionIn)
+    body = parse_body(request, ClassActionIn)
     services.class_action(actor=request.user, training_class=klass, action=action, note=body.note)
     return class_out(selectors.class_detail(request.user, class_id), request.user)
 

@@ -20,12 +20,11 @@ from decimal import Decimal
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fanxiang.core.api import ErrorOut, InputSchema, IsoDate
+from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, mapped, parse_body
 from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import VIEW
 from fanxiang.core.validators import mask_name
 from fanxiang.training import claims
-from fanxiang.training.api import _body, mapped
 from fanxiang.training.models import Objection, SubsidyClaim, TrainingClass
 from fanxiang.training.workflows_claims import CLAIMS
 
@@ -143,7 +142,7 @@ class ClaimIn(InputSchema):
     training_class: int = Field(alias="class")
 
 
-class NoteIn(InputSchema):
+class ClaimNoteIn(InputSchema):
     note: str = ""
 
 
@@ -173,7 +172,7 @@ def claim_list(request):
 
 @router.post("/claims/", response={201: ClaimOut, **ERRORS}, summary="申领培训补贴（结业培训班）")
 def claim_create(request):
-    body = _body(request, ClaimIn)
+    body = parse_body(request, ClaimIn)
     klass = TrainingClass.objects.for_user(request.user, VIEW).filter(pk=body.training_class).first()
     if klass is None:
         raise NotFound("not_found", "记录不存在或无权访问。")
@@ -195,16 +194,16 @@ def claim_action(request, claim_id: int, action: str):
     claim = claims.claim_get(request.user, claim_id)
     user = request.user
     if action == "object":
-        body = _body(request, ClaimObjectionIn)
+        body = parse_body(request, ClaimObjectionIn)
         claims.objection_record(actor=user, claim=claim, data=body.dict())
     elif action == "pay":
-        body = _body(request, ClaimPayIn)
+        body = parse_body(request, ClaimPayIn)
         claims.claim_pay(actor=user, claim=claim, data=body.dict())
     elif action == "follow_up":
-        _body(request, NoteIn)
+        parse_body(request, ClaimNoteIn)
         claims.claim_follow_up(actor=user, claim=claim)
     elif action in ("submit", "review", "publish", "approve", "return"):
-        body = _body(request, NoteIn)
+        body = parse_body(request, ClaimNoteIn)
         claims.claim_action(actor=user, claim=claim, action=action, note=body.note)
     else:
         raise NotFound("training.unknown_action", f"未知的操作：{action}。")
@@ -220,6 +219,6 @@ def objection_handle(request, objection_id: int):
     objection = Objection.objects.for_user(request.user, VIEW).filter(pk=objection_id).first()
     if objection is None:
         raise NotFound("not_found", "记录不存在或无权访问。")
-    body = _body(request, ObjectionHandleIn)
+    body = parse_body(request, ObjectionHandleIn)
     claims.objection_handle(actor=request.user, objection=objection, upheld=body.upheld, note=body.note)
     return claim_row(claims.claim_get(request.user, objection.claim_id), request.user, full=True)
