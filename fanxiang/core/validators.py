@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 from stdnum import numdb
@@ -304,6 +305,19 @@ def validate_text(value: str, *, field_name: str, label: str = "", multiline: bo
             f"{label or '内容'}含有不可见或控制字符，请删除后重试",
         )
     return value
+
+
+def checked_text(
+    value: Any, field: str, label: str, *, app: str, required: bool = False, max_length: int = 2000
+) -> str:
+    """A free-text input of a service, checked by the shared text rule and stripped; ``required`` and
+    ``max_length`` refused with the app's codes (``<app>.<field>_required``, ``<app>.text_too_long``)."""
+    text = validate_text(str(value or ""), field_name=field, label=label, multiline=True).strip()
+    if required and not text:
+        raise InvalidInput.field(field, f"{app}.{field}_required", f"请填写{label}。")
+    if len(text) > max_length:
+        raise InvalidInput.field(field, f"{app}.text_too_long", f"{label}不能超过{max_length}字。")
+    return text
 
 
 # --------------------------------------------------------------------------- document numbers

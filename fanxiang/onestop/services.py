@@ -8,6 +8,7 @@ inside the step's transaction (any refusal rolls the whole step back).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from fanxiang.core import pii
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, CHANGE, VIEW, ensure_in_scope, ensure_regions_in_scope
-from fanxiang.core.validators import check_id_number, mask_id_number, validate_text
+from fanxiang.core.validators import check_id_number, checked_text, mask_id_number
 from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.onestop.choices import (
     BAD_RATING_MAX,
@@ -47,13 +48,7 @@ TEXT_MAX = 2000
 CENTRE_FIELDS = ("name", "address", "hours", "phone", "staff_note")
 
 
-def _text(value: Any, field: str, label: str, *, required: bool = False, max_length: int = TEXT_MAX) -> str:
-    text = validate_text(str(value or ""), field_name=field, label=label, multiline=True).strip()
-    if required and not text:
-        raise InvalidInput.field(field, f"onestop.{field}_required", f"请填写{label}。")
-    if len(text) > max_length:
-        raise InvalidInput.field(field, "onestop.text_too_long", f"{label}不能超过{max_length}字。")
-    return text
+_text = functools.partial(checked_text, app="onestop", max_length=TEXT_MAX)
 
 
 # --------------------------------------------------------------------------- centres

@@ -15,6 +15,7 @@ reaches (:func:`grade_of`); gaps are the items not fully met, in the standard's 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -28,7 +29,7 @@ from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, CHANGE, VIEW, ensure_in_scope, get_for_user
 from fanxiang.core.uploads import IMAGE_KINDS, check_upload
-from fanxiang.core.validators import validate_text
+from fanxiang.core.validators import checked_text
 from fanxiang.core.workflow import Workflow, step
 from fanxiang.onestop.models import Centre
 from fanxiang.onestop.standard_models import (
@@ -96,13 +97,7 @@ def _require_city(actor: Any) -> None:
         raise Forbidden("onestop.standard_city_only", "建设标准由市级管理员维护。")
 
 
-def _text(value: Any, field: str, label: str, *, required: bool = False, max_length: int = 2000) -> str:
-    text = validate_text(str(value or ""), field_name=field, label=label, multiline=True).strip()
-    if required and not text:
-        raise InvalidInput.field(field, f"onestop.{field}_required", f"请填写{label}。")
-    if len(text) > max_length:
-        raise InvalidInput.field(field, "onestop.text_too_long", f"{label}不能超过{max_length}字。")
-    return text
+_text = functools.partial(checked_text, app="onestop", max_length=2000)
 
 
 def _decimal(value: Any, field: str, label: str, *, low: Decimal, high: Decimal) -> Decimal | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,7 @@ from django.utils import timezone
 from fanxiang.core import calendar
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, CHANGE, VIEW, resolve
-from fanxiang.core.validators import mask_mobile, validate_text
+from fanxiang.core.validators import checked_text, mask_mobile
 from fanxiang.core.workflow import Context
 from fanxiang.entrepreneurs.models import BusinessFounder
 from fanxiang.policies import grants as policy_grants
@@ -63,13 +64,7 @@ def _md(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _text(value: Any, field: str, label: str, *, required: bool = False, max_length: int = 2000) -> str:
-    text = validate_text(str(value or ""), field_name=field, label=label, multiline=True).strip()
-    if required and not text:
-        raise InvalidInput.field(field, f"training.{field}_required", f"请填写{label}。")
-    if len(text) > max_length:
-        raise InvalidInput.field(field, "training.text_too_long", f"{label}不能超过{max_length}字。")
-    return text
+_text = functools.partial(checked_text, app="training", max_length=2000)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

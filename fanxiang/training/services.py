@@ -9,6 +9,7 @@ Chinese reason) on the locked class row, so two clerks cannot both take the last
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +21,7 @@ from fanxiang.core import calendar, pii
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from fanxiang.core.scope import ADD, CHANGE, VIEW, ensure_in_scope, ensure_regions_in_scope, resolve
-from fanxiang.core.validators import check_id_number, validate_text
+from fanxiang.core.validators import check_id_number, checked_text
 from fanxiang.core.workflow import Context
 from fanxiang.credit.models import Recommender, RecommenderKind
 from fanxiang.entrepreneurs import services as registry
@@ -54,13 +55,7 @@ TIMETABLE_OPEN = (C.DRAFT, C.RETURNED)  # the timetable is fixed once filed
 LIVE = (C.FILED, C.APPROVED, C.RUNNING)  # classes a person may not attend twice at the same time
 
 
-def _text(value: Any, field: str, label: str, *, required: bool = False, max_length: int = TEXT_MAX) -> str:
-    text = validate_text(str(value or ""), field_name=field, label=label, multiline=True).strip()
-    if required and not text:
-        raise InvalidInput.field(field, f"training.{field}_required", f"请填写{label}。")
-    if len(text) > max_length:
-        raise InvalidInput.field(field, "training.text_too_long", f"{label}不能超过{max_length}字。")
-    return text
+_text = functools.partial(checked_text, app="training", max_length=TEXT_MAX)
 
 
 def _decimal(
