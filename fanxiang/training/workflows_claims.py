@@ -4,8 +4,9 @@
 required) from submitted, reviewed or publicised back to ``returned``, filed again with ``submit``.
 ``object`` and ``handle`` record a 公示 objection and its handling on the timeline without changing the
 state (``object`` is also taken by the public form: actor ``None`` = system); ``follow_up`` records the
-6-month follow-up of a paid claim. The checks (publicity running, objections open, payment amount) run as
-effects in :mod:`fanxiang.training.claims`, inside the step's transaction.
+6-month follow-up of a paid claim (it decides the top-ups), ``pay_top_up`` the payment of those top-ups.
+The checks (publicity running, objections open, payment amounts) run as effects in
+:mod:`fanxiang.training.claims`, inside the step's transaction.
 
 Roles: the county officer of the class's county files (on the institution's behalf: the roles module has
 no training-institution role yet), reviews, publishes, records objections, pays and follows up; the county
@@ -41,6 +42,7 @@ CLAIMS = Workflow(
              requires=("note",)),
         step("pay", [S.APPROVED], S.PAID, [COUNTY], "登记拨付"),
         step("follow_up", [S.PAID], STAY, [COUNTY, SYSTEM], "创业跟踪核查"),
+        step("pay_top_up", [S.PAID], STAY, [COUNTY], "登记跟踪补拨"),
     ),
     waiting={
         S.DRAFT: waiting([COUNTY]),
