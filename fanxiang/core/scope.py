@@ -117,13 +117,31 @@ def org_hidden_of(model: type[models.Model], org_field: str) -> dict[str, Any]:
     return (getattr(model, "scope_organization_hidden", None) or {}).get(org_field, {})
 
 
+def _under(model: type[models.Model], path: str, prefix: str, *, nested: bool) -> Q:
+    """Records whose region at ``path`` lies in the subtree ``prefix``. ``nested`` turns every hop into
+    ``fk IN (subquery)`` instead of a join: a record with several region paths then ORs independent
+    semi-joins, which the database can test row by row while it reads an index in the page's order,
+    where an OR across joined tables makes it join, filter and sort every row first."""
+    if not nested or not path:
+        lookup = f"{path}__tree_path" if path else "tree_path"
+        return Q(**{f"{lookup}__startswith": prefix})
+    first, _, rest = path.partition("__")
+    related = model._meta.get_field(first).related_model
+    inner = related._base_manager.filter(_under(related, rest, prefix, nested=True)).values("pk")
+    return Q(**{f"{first}__in": inner})
+
+
 def scope_q(model: type[models.Model], scope: Scope) -> Q:
     q = Q()
-    for lookup in region_lookups(model):
+    paths = region_paths_of(model)
+    nested = len(paths) > 1
+    for path in paths:
         for prefix in scope.region_paths:
-            q |= Q(**{f"{lookup}__startswith": prefix})
+            q |= _under(model, path, prefix, nested=nested)
         for grant in scope.org_grants:
-            cond = Q(**{f"{lookup}__startswith": grant.region_path, f"{grant.field}_id": grant.org_id})
+            cond = _under(model, path, grant.region_path, nested=nested) & Q(
+                **{f"{grant.field}_id": grant.org_id}
+            )
             for key, value in org_hidden_of(model, grant.field).items():
                 cond &= ~Q(**{key: value})
             q |= cond
