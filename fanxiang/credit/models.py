@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
 from fanxiang.core.scope import RegionScopedModel
 
 
@@ -82,9 +82,7 @@ class CreditEntry(RegionScopedModel):
     date = models.DateField(_("日期"))
     until = models.DateField(_("失信期限至"), null=True, blank=True)
     reason = models.CharField(_("原因"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

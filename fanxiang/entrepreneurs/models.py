@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core import pii
+from fanxiang.core.fields import user_ref
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.entrepreneurs.choices import (
@@ -102,9 +103,7 @@ class Entrepreneur(RegionScopedModel):
     counted_on = models.DateField(_("计入新增的月份"), editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
 
     class Meta:
         verbose_name = _("返乡入乡创业人员")
@@ -215,9 +214,7 @@ class JobReport(RegionScopedModel):
     jobs_created = models.PositiveIntegerField(_("带动就业人数"))
     poor_workers_employed = models.PositiveIntegerField(_("吸纳贫困劳动力"), default=0)
     delta = models.IntegerField(_("较上次增减"), default=0, editable=False)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reported_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -240,9 +237,7 @@ class DuplicateCandidate(RegionScopedModel):
     status = models.CharField(
         _("状态"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_ref()
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("处理说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -278,9 +273,7 @@ class TransferRequest(RegionScopedModel):
         _("状态"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_ref()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,11 +11,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
 from fanxiang.core.scope import EXPORT, VIEW, resolve
 from fanxiang.finance.choices import Collateral, ProductStatus
 
@@ -78,9 +78,7 @@ class FinancialProduct(models.Model):
         _("状态"), max_length=12, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
     contact = models.CharField(_("办理渠道/联系方式"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

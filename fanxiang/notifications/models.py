@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
+
 
 class NotificationTemplate(models.Model):
     event = models.CharField(_("事件"), max_length=40, unique=True)
@@ -24,9 +26,7 @@ class NotificationTemplate(models.Model):
     sms_enabled = models.BooleanField(_("发送短信"), default=False)
     sms_body = models.CharField(_("短信内容"), max_length=300, blank=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = user_ref()
 
     class Meta:
         verbose_name = _("消息模板")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from fanxiang.accounts.roles import APPLICANT
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, NotFound
+from fanxiang.core.fields import user_ref
 from fanxiang.core.scope import CHANGE, VIEW, RegionScopedModel, ensure_in_scope
 from fanxiang.core.uploads import check_upload
 from fanxiang.onestop.choices import OPEN_STATUSES
@@ -58,14 +59,7 @@ class RequestAttachment(RegionScopedModel):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     # uploaded while the request waited for a supplement (the materials the centre asked for)
     for_supplement = models.BooleanField(_("补正材料"), default=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    uploaded_by = user_ref(_("上传人"))
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core import pii
 from fanxiang.core.errors import Conflict
+from fanxiang.core.fields import user_ref
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.onestop.choices import (
@@ -216,14 +216,7 @@ class ServiceRequest(RegionScopedModel):
     )
     outcome_id = models.PositiveBigIntegerField(_("办理成果编号"), null=True, blank=True)
     outcome = GenericForeignKey("outcome_type", "outcome_id")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_ref(_("登记人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -268,14 +261,7 @@ class Rating(RegionScopedModel):
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=RatingLevel.choices)
     comment = models.TextField(_("评价内容"), blank=True)
     source = models.CharField(_("评价渠道"), max_length=16, choices=RatingSource.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = user_ref(_("录入人"))
     created_at = models.DateTimeField(_("评价时间"), default=timezone.now)
 
     class Meta:

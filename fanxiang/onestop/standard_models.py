@@ -20,11 +20,11 @@ import uuid
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 
@@ -160,14 +160,7 @@ class Assessment(RegionScopedModel):
     gaps = models.JSONField(_("差距条目"), default=list, blank=True)
     submitted_on = models.DateField(_("提交日期"), null=True, blank=True)
     confirmed_on = models.DateField(_("确认日期"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("评估人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_ref(_("评估人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -223,9 +216,7 @@ class Evidence(models.Model):
     content_type = models.CharField(_("文件类型"), max_length=64)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = user_ref()
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:

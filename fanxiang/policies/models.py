@@ -6,10 +6,10 @@ say *where it applies*, not who may read it. Grants are region-owned (the benefi
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
 from fanxiang.core.scope import RegionScopedModel
 
 
@@ -70,9 +70,7 @@ class PolicyDocument(models.Model):
     full_text = models.TextField(_("全文"), blank=True)
     unconfirmed = models.BooleanField(_("内容待核实"), default=False)
     unconfirmed_note = models.TextField(_("待核实说明"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -99,9 +97,7 @@ class PolicyAttachment(models.Model):
     original_name = models.CharField(_("文件名"), max_length=255)
     content_type = models.CharField(_("类型"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("大小（字节）"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = user_ref()
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -194,13 +190,9 @@ class PolicyRuleVersion(models.Model):
     rule = models.JSONField(_("规则"), default=dict)
     status = models.CharField(_("状态"), max_length=12, choices=RuleStatus.choices, default=RuleStatus.DRAFT)
     note = models.CharField(_("修改说明"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    published_by = user_ref()
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     class Meta:
@@ -261,9 +253,7 @@ class BenefitGrant(RegionScopedModel):
         _("来源"), max_length=16, choices=GrantSource.choices, default=GrantSource.SYSTEM
     )
     note = models.TextField(_("备注"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoke_reason = models.TextField(_("撤销原因"), blank=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fanxiang.accounts.models import BearerToken
 from fanxiang.core import pii
+from fanxiang.core.fields import user_ref
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 
@@ -168,18 +169,9 @@ class Registration(RegionScopedModel):
         related_name="+",
     )
     reason = models.CharField(_("审核意见"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_ref()
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    assisted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("帮办人员"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    assisted_by = user_ref(_("帮办人员"))
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 
     class Meta:
@@ -228,9 +220,7 @@ class EditRequest(RegionScopedModel):
         _("状态"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True
     )
     reason = models.CharField(_("审核意见"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_ref()
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 

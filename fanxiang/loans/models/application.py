@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePath
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.loans.choices import AppStatus, BorrowerType, CounterGuarantee, DocumentKind
@@ -113,9 +113,7 @@ class LoanApplication(RegionScopedModel):
     # review mode fixed at submission from the policy in force (多审合一: HR, guarantee and bank in parallel)
     merged_review = models.BooleanField(_("多审合一"), default=False)
     extension_months = models.PositiveSmallIntegerField(_("展期（月）"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -221,9 +219,7 @@ class ApplicationDocument(models.Model):
     content_type = models.CharField(_("文件类型"), max_length=64)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = user_ref()
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -258,9 +254,7 @@ class Disbursement(models.Model):
         related_name="+",
         db_index=False,  # led by uniq_loan_note_no_per_bank
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

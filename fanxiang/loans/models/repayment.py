@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.core.fields import user_ref
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.loans.choices import (
@@ -76,9 +76,7 @@ class RepaymentPlan(models.Model):
     # reversed only while the schedule is the one it was recorded against
     revision = models.PositiveIntegerField(_("计划版本"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
 
     class Meta:
         verbose_name = _("还款计划")
@@ -180,23 +178,14 @@ class Repayment(RegionScopedModel):
     undo = models.JSONField(_("冲正还原数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     plan_revision = models.PositiveIntegerField(_("计划版本"), default=0)
     reversed_at = models.DateTimeField(_("冲正时间"), null=True, blank=True)
-    reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("冲正人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reversed_by = user_ref(_("冲正人"))
     reversal_reason = models.CharField(_("冲正原因"), max_length=200, blank=True)
     reference = models.CharField(_("银行流水号"), max_length=64, blank=True)
     source = models.CharField(
         _("来源"), max_length=10, choices=RepaymentSource.choices, default=RepaymentSource.MANUAL
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -251,9 +240,7 @@ class Compensation(RegionScopedModel):
     recovered_amount = models.DecimalField(_("已追回（元）"), default=Decimal0, **MONEY)
     closed_date = models.DateField(_("追回/核销日期"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -304,14 +291,10 @@ class SubsidyBatch(RegionScopedModel):
     city_total = models.DecimalField(_("市级资金（元）"), default=Decimal0, **MONEY)
     county_total = models.DecimalField(_("县级资金（元）"), default=Decimal0, **MONEY)
     return_reason = models.CharField(_("退回原因"), max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_ref()
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
