@@ -105,3 +105,27 @@ class WorkflowPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paused_on} – {self.resumed_on or '…'}"
+
+
+def stored_name(folder: str, owner_id: object, filename: str) -> str:
+    """A random name under MEDIA_ROOT for an upload (``folder/<owner>/<hex><suffix>``): the client's file
+    name is kept only as data, never as a path."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"{folder}/{owner_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class StoredFile(models.Model):
+    """What every uploaded file records beside its ``file`` field (the subclass declares ``file`` with its own
+    ``upload_to``, and its owner): the client's name, the checked type and size, the content hash, when."""
+
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True

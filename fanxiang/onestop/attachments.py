@@ -10,8 +10,6 @@ An attachment belongs to its request's region(s), like the request.
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +22,7 @@ from fanxiang.accounts.roles import APPLICANT
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import Conflict, NotFound
 from fanxiang.core.fields import user_ref
+from fanxiang.core.models import StoredFile, stored_name
 from fanxiang.core.scope import CHANGE, VIEW, RegionScopedModel, ensure_in_scope
 from fanxiang.core.uploads import check_upload
 from fanxiang.onestop.choices import OPEN_STATUSES
@@ -40,11 +39,10 @@ def max_attachment_bytes() -> int:
 
 
 def attachment_path(instance: RequestAttachment, filename: str) -> str:
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"onestop_attachments/{instance.request_id}/{uuid.uuid4().hex}{suffix}"
+    return stored_name("onestop_attachments", instance.request_id, filename)
 
 
-class RequestAttachment(RegionScopedModel):
+class RequestAttachment(RegionScopedModel, StoredFile):
     """One uploaded file of a service request."""
 
     scope_region = tuple(f"request__{p}" for p in REQUEST_REGIONS)
@@ -53,14 +51,9 @@ class RequestAttachment(RegionScopedModel):
         ServiceRequest, verbose_name=_("服务工单"), on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("原文件名"), max_length=255)
-    content_type = models.CharField(_("文件类型"), max_length=64)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     # uploaded while the request waited for a supplement (the materials the centre asked for)
     for_supplement = models.BooleanField(_("补正材料"), default=False)
     uploaded_by = user_ref(_("上传人"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         app_label = "onestop"

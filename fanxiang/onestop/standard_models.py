@@ -16,16 +16,14 @@ fully met) are stored on the assessment.
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core.fields import user_ref
-from fanxiang.core.models import WorkflowEvent
+from fanxiang.core.models import StoredFile, WorkflowEvent, stored_name
 from fanxiang.core.scope import RegionScopedModel
 
 
@@ -200,11 +198,10 @@ class AssessmentItem(models.Model):
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     """A random stored name under MEDIA_ROOT: the client's file name is kept only as data."""
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"onestop_evidence/{instance.finding.assessment_id}/{uuid.uuid4().hex}{suffix}"
+    return stored_name("onestop_evidence", instance.finding.assessment_id, filename)
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     """A photo (JPG/PNG) or document (PDF) proving one finding (type and size checked by the service)."""
 
     finding = models.ForeignKey(
@@ -212,12 +209,7 @@ class Evidence(models.Model):
     )
     kind = models.CharField(_("类别"), max_length=16, choices=EvidenceKind.choices)
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=255)
-    original_name = models.CharField(_("原文件名"), max_length=255)
-    content_type = models.CharField(_("文件类型"), max_length=64)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = user_ref()
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("佐证材料")

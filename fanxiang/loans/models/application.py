@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePath
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core.fields import user_ref
-from fanxiang.core.models import WorkflowEvent
+from fanxiang.core.models import StoredFile, WorkflowEvent, stored_name
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.loans.choices import AppStatus, BorrowerType, CounterGuarantee, DocumentKind
 from fanxiang.loans.models.policy import MONEY, Decimal0
@@ -203,11 +200,10 @@ class LoanEvent(WorkflowEvent):
 
 def document_path(instance: ApplicationDocument, filename: str) -> str:
     """Stored under MEDIA_ROOT with a random name: the client's file name is kept only as data."""
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"loan_documents/{instance.application_id}/{uuid.uuid4().hex}{suffix}"
+    return stored_name("loan_documents", instance.application_id, filename)
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(StoredFile):
     """An uploaded document of an application (type and size checked by the service)."""
 
     application = models.ForeignKey(
@@ -215,12 +211,7 @@ class ApplicationDocument(models.Model):
     )
     kind = models.CharField(_("材料类别"), max_length=24, choices=DocumentKind.choices)
     file = models.FileField(_("文件"), upload_to=document_path, max_length=255)
-    original_name = models.CharField(_("原文件名"), max_length=255)
-    content_type = models.CharField(_("文件类型"), max_length=64)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = user_ref()
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请材料")
