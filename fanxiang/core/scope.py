@@ -70,11 +70,38 @@ class Scope:
         if any(self.covers_path(p) for p in paths):
             return True
         return any(
-            getattr(obj, f"{g.field}_id", None) == g.org_id
+            org_id_of(obj, g.field) == g.org_id
             and any(p.startswith(g.region_path) for p in paths)
-            and not any(getattr(obj, k, None) == v for k, v in org_hidden_of(type(obj), g.field).items())
+            and not any(related_value(obj, k) == v for k, v in org_hidden_of(type(obj), g.field).items())
             for g in self.org_grants
         )
+
+    def covers_org(self, tree_path: str | None, org_id: int | None) -> bool:
+        """Whether a record at ``tree_path`` routed to organization ``org_id`` is reachable, through a region
+        grant or an organization grant (``scope_organization_hidden`` needs the record: see :meth:`covers`)."""
+        if self.covers_path(tree_path):
+            return True
+        return (
+            bool(tree_path)
+            and org_id is not None
+            and any(g.org_id == org_id and tree_path.startswith(g.region_path) for g in self.org_grants)
+        )
+
+
+def related_value(obj: Any, path: str) -> Any:
+    """The value at a ``__`` path from ``obj`` (``training_class__provider__organization_id``); None when a
+    hop is missing."""
+    for part in path.split("__"):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def org_id_of(obj: Any, org_field: str) -> int | None:
+    """The organization a record is routed to through ``org_field``: a foreign key to the organization, or a
+    path of foreign keys ending in one (``provider__organization``), as ``scope_organization`` names it."""
+    return related_value(obj, f"{org_field}_id")
 
 
 NO_SCOPE = Scope()
@@ -166,8 +193,9 @@ class RegionScopedModel(models.Model):
     """Base for every region-owned model: set ``scope_region`` to the path of its region FK."""
 
     scope_region: ClassVar[str | tuple[str, ...]]
-    # role -> foreign key to Organization: users of that role reach only records routed to their own
-    # organization (e.g. {"bank_officer": "bank"}).
+    # role -> foreign key (or path of foreign keys) to Organization: users of that role reach only records
+    # routed to their own organization (e.g. {"bank_officer": "bank"},
+    # {"training_provider": "training_class__provider__organization"}).
     scope_organization: ClassVar[dict[str, str]] = {}
     # organization FK -> {field: value}: records with that value stay hidden from that organization's
     # grant (a bank sees an application only from submission on: {"bank": {"status": "draft"}}).
@@ -201,8 +229,20 @@ def scoped_models() -> list[type[RegionScopedModel]]:
     return [m for m in apps.get_models() if issubclass(m, RegionScopedModel) and not m._meta.abstract]
 
 
-def can(user: Any, model: type[models.Model], action: str, tree_path: str | None) -> bool:
-    return resolve(user, model, action).covers_path(tree_path)
+def can(
+    user: Any,
+    model: type[models.Model],
+    action: str,
+    tree_path: str | None,
+    *,
+    organization_id: int | None = None,
+) -> bool:
+    """Whether ``user`` may ``action`` a record of ``model`` at ``tree_path``; with ``organization_id`` (the
+    organization the record is routed to) an organization-bound role counts too."""
+    scope = resolve(user, model, action)
+    if organization_id is None:
+        return scope.covers_path(tree_path)
+    return scope.covers_org(tree_path, organization_id)
 
 
 def ensure_in_scope(user: Any, obj: RegionScopedModel, action: str = CHANGE) -> None:

@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from fanxiang.core import audit, calendar
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from fanxiang.core.scope import CHANGE, VIEW, ensure_in_scope, resolve
+from fanxiang.core.scope import CHANGE, VIEW, ensure_in_scope, org_id_of, resolve
 
 ANY = "any"
 MERGED = "merged"  # the parallel-review mode (flags instead of a sequence)
@@ -260,7 +260,7 @@ class Workflow:
             org_field = org_fields.get(a.role)
             if org_field is not None:
                 org_id = getattr(actor, "organization_id", None)
-                if org_id is None or getattr(obj, f"{org_field}_id") != org_id:
+                if org_id is None or org_id_of(obj, org_field) != org_id:
                     continue
             roles.add(a.role)
         return roles
