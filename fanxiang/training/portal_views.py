@@ -27,9 +27,10 @@ from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.portal.views import Ctx, _need_person, _page, portal_page
 from fanxiang.training import services
+from fanxiang.training.attendance import CHECKIN_STATES
 from fanxiang.training.choices import EnrolmentSource, EnrolmentStatus, ProgrammeKind, VillagePost
 from fanxiang.training.completion import completion_of
-from fanxiang.training.models import Certificate, Enrolment, TrainingClass
+from fanxiang.training.models import Attendance, Certificate, Enrolment, TrainingClass
 
 
 def _url(name: str, *args: Any) -> str | None:
@@ -126,6 +127,12 @@ def _my_rows(ctx: Ctx, today: dt.date) -> list[dict]:
         c.enrolment_id: c
         for c in Certificate.objects.filter(enrolment__in=[e.pk for e in enrolments], revoked=False)
     }
+    marks = {
+        (enrolment_id, session_id): hours > 0
+        for enrolment_id, session_id, hours in Attendance.objects.filter(
+            enrolment__in=[e.pk for e in enrolments], session__date=today
+        ).values_list("enrolment_id", "session_id", "hours")
+    }
     rows = []
     for e in enrolments:
         klass = e.training_class
@@ -140,10 +147,16 @@ def _my_rows(ctx: Ctx, today: dt.date) -> list[dict]:
                 "klass": klass,
                 "percent": percent,
                 "reasons": e.completion_reason or "；".join(done.reasons),
+                # today's sessions while the class takes check-ins; one already marked says how instead
                 "checkins": [
-                    {"s": s, "url": _url("training_attendance:portal_checkin", s.pk)}
+                    {
+                        "s": s,
+                        "url": _url("training_attendance:portal_checkin", s.pk),
+                        "marked": (e.pk, s.pk) in marks,
+                        "present": marks.get((e.pk, s.pk), False),
+                    }
                     for s in sessions_today
-                    if e.status == EnrolmentStatus.ENROLLED
+                    if e.status == EnrolmentStatus.ENROLLED and klass.status in CHECKIN_STATES
                 ],
                 "certificate": cert,
                 "certificate_url": cert and _url("training_attendance:portal_certificate_pdf", cert.pk),
