@@ -9,8 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENTREPRENEURS ?= 2000
 # pytest workers (pytest-xdist); each has its own test database. PYTEST_WORKERS=0 runs in one process.
+# Whole files to a worker, in the order fanxiang/conftest.py sorts them (browser files first, then by size):
+# xdist's own reorder by test count would start the few-test, long browser files last.
 PYTEST_WORKERS ?= 2
-XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run migrate demo test lint pytest pytest-pg fuzz bench clean

@@ -244,6 +244,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _take_snapshot()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Files with browser tests first, then the others by their number of tests, largest first; the
+    tests of a file stay together and in their order. With ``--dist loadfile --no-loadscope-reorder``
+    (make pytest) the xdist workers take the files in this order: the long browser files (tens of
+    seconds each, a handful of tests) start at once instead of last, where xdist's own order by test
+    count put them, and one of them no longer runs alone on one worker at the end while the other idles."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def cost(entry: tuple[int, list[pytest.Item]]) -> tuple[bool, int, int]:
+        position, tests = entry
+        return (not any(t.get_closest_marker("browser") for t in tests), -len(tests), position)
+
+    items[:] = [t for _, tests in sorted(enumerate(files.values()), key=cost) for t in tests]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test flushes the database in its teardown: reload the data right after,

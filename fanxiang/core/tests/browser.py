@@ -21,6 +21,32 @@ CHROMIUM_ARGS = [
 ]
 # Not network requests: they never leave the browser.
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
+# Screenshots are for people looking at the pages, no test reads them: taken only with FANXIANG_SCREENSHOTS=1
+# (full-page PNGs cost about a minute of the suite on two cores).
+SCREENSHOTS = os.environ.get("FANXIANG_SCREENSHOTS", "") not in ("", "0")
+
+# The page has loaded (scripts run, charts drawn: everything the pages do happens by DOMContentLoaded),
+# its fonts too, no HTMX request is in flight and one frame has been painted. What waiting for
+# "networkidle" ensured here, without its half second of guaranteed idling per page.
+_SETTLED = """() => new Promise(resolve => {
+  const done = () => document.fonts.ready.then(() => requestAnimationFrame(() => resolve(true)));
+  const check = () => document.readyState === "complete" && !document.querySelector(".htmx-request")
+    ? done() : setTimeout(check, 20);
+  check();
+})"""
+
+
+def screenshot(page, path, **options) -> None:
+    """``page.screenshot(path=path, **options)`` when FANXIANG_SCREENSHOTS=1, else nothing."""
+    if SCREENSHOTS:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), **options)
+
+
+def settle(page) -> None:
+    """Wait until the page has loaded, its HTMX requests have answered and a frame is painted."""
+    page.wait_for_load_state("load")
+    page.evaluate(_SETTLED)
 
 
 @contextmanager

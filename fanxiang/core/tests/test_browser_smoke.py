@@ -2,7 +2,8 @@
 
 For each role: log in through the form, check the Chinese home page, then open every link of the side
 navigation and require HTTP < 400, no console errors, no uncaught page errors and no request leaving
-the app (government intranet: no CDN, no third-party origin). Screenshots go to ``test-artifacts/``.
+the app (government intranet: no CDN, no third-party origin). With FANXIANG_SCREENSHOTS=1, screenshots go
+to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import Watcher, launched_chromium
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot, settle
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM guard would refuse the
 # fixtures' database access from it.
@@ -51,9 +52,8 @@ def _count_mismatch(page) -> str | None:
 
 
 def _desktop_page(browser, live_server):
-    """A 1280×860 zh-CN page on the live server and its Watcher (screenshots go to ARTIFACTS)."""
+    """A 1280×860 zh-CN page on the live server and its Watcher."""
     base = live_server.url.rstrip("/")
-    ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
     return base, context, page, Watcher(page, base)
@@ -74,12 +74,12 @@ def test_role_walks_every_nav_page(browser, live_server, demo, username):
     base, context, page, watcher = _desktop_page(browser, live_server)
     try:
         _login(page, base, username)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         assert "工作台" in page.inner_text("main")
         assert "返乡入乡创业服务平台" in page.title()
         if username == "city_admin":
             page.wait_for_selector("[data-testid=chart-targets] canvas", timeout=10_000)
-        page.screenshot(path=str(ARTIFACTS / f"{username}-home.png"), full_page=True)
+        screenshot(page, ARTIFACTS / f"{username}-home.png", full_page=True)
         assert watcher.problems() == {}, f"{username} home: {watcher.problems()}"
 
         hrefs = page.eval_on_selector_all("nav.sidenav a", "els => els.map(e => e.getAttribute('href'))")
@@ -88,7 +88,7 @@ def test_role_walks_every_nav_page(browser, live_server, demo, username):
         for href in dict.fromkeys(hrefs):
             watcher.reset()
             response = page.goto(base + href if href.startswith("/") else href)
-            page.wait_for_load_state("networkidle")
+            settle(page)
             status = response.status if response is not None else None
             if status is None or status >= 400:
                 failures[href] = f"HTTP {status}"
@@ -96,7 +96,7 @@ def test_role_walks_every_nav_page(browser, live_server, demo, username):
                 failures[href] = watcher.problems()
             elif (mismatch := _count_mismatch(page)) is not None:
                 failures[href] = mismatch
-            page.screenshot(path=str(ARTIFACTS / f"{username}-nav-{_slug(href)}.png"), full_page=True)
+            screenshot(page, ARTIFACTS / f"{username}-nav-{_slug(href)}.png", full_page=True)
         assert failures == {}, f"{username}: {failures}"
     finally:
         context.close()
@@ -104,7 +104,6 @@ def test_role_walks_every_nav_page(browser, live_server, demo, username):
 
 def test_home_on_a_phone(browser, live_server, demo):
     base = live_server.url.rstrip("/")
-    ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, locale="zh-CN"
     )
@@ -112,13 +111,13 @@ def test_home_on_a_phone(browser, live_server, demo):
     watcher = Watcher(page, base)
     try:
         _login(page, base, "officer_411625")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         assert "工作台" in page.inner_text("main")
         # The side navigation folds away behind the menu button on a narrow screen.
         assert not page.is_visible("nav.sidenav")
         page.click("[data-toggle=sidenav]")
         assert page.is_visible("nav.sidenav")
-        page.screenshot(path=str(ARTIFACTS / "mobile-nav-open.png"))
+        screenshot(page, ARTIFACTS / "mobile-nav-open.png")
         page.click("[data-toggle=sidenav]")
         # Nothing wider than the screen (a mobile browser would widen the layout viewport to fit), and
         # the top bar's links and buttons each on one line.
@@ -131,7 +130,7 @@ def test_home_on_a_phone(browser, live_server, demo):
                 .map(([t, r]) => `${t}: right ${r.right}, height ${r.height}`)""",
         )
         assert misfits == [], misfits
-        page.screenshot(path=str(ARTIFACTS / "mobile-home.png"), full_page=True)
+        screenshot(page, ARTIFACTS / "mobile-home.png", full_page=True)
         assert watcher.problems() == {}, watcher.problems()
     finally:
         context.close()
@@ -171,13 +170,14 @@ def test_registry_pages_and_live_checks(browser, live_server, demo):
         def visit(path: str, shot: str) -> None:
             watcher.reset()
             response = page.goto(base + path)
-            page.wait_for_load_state("networkidle")
+            settle(page)
             assert response is not None and response.status < 400, (
                 f"{path}: HTTP {response and response.status}"
             )
 
         def done(shot: str) -> None:
-            page.screenshot(path=str(ARTIFACTS / f"registry-{shot}.png"), full_page=True)
+            settle(page)  # what HTMX is still asking for has answered (the watcher sees its errors)
+            screenshot(page, ARTIFACTS / f"registry-{shot}.png", full_page=True)
             if watcher.problems():
                 problems[shot] = watcher.problems()
 

@@ -3,8 +3,8 @@
 the service-centre clerk fills in the multi-step form (applicant found by the ID tail through the HTMX
 picker), uploads the documents and submits; the county officer approves from their queue; the guarantee
 officer approves; the bank officer approves (amount, rate), signs the contract and disburses; the detail
-page shows the status and the whole timeline. No console errors, no request leaving the app. Screenshots
-go to ``/tmp/shots/``.
+page shows the status and the whole timeline. No console errors, no request leaving the app. With
+FANXIANG_SCREENSHOTS=1, screenshots go to ``/tmp/shots/``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import LOCAL_SCHEMES, launched_chromium
+from fanxiang.core.tests.browser import LOCAL_SCHEMES, launched_chromium, screenshot
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM guard would refuse the fixtures'
 # database access from it.
@@ -66,7 +66,7 @@ class Session:
             self.page.click(selector)
 
     def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(SHOTS / f"loans-{name}.png"), full_page=True)
+        screenshot(self.page, SHOTS / f"loans-{name}.png", full_page=True)
 
     def close(self) -> None:
         self.context.close()
@@ -89,7 +89,6 @@ def test_loan_happy_path_through_the_pages(browser, live_server, demo):
     person = make_person(demo["officer_411625"], name="刘返乡", priority=["formerly_in_hubei"])
     psbc = Organization.objects.get(code="DEMO-BANK-PSBC")
     base = live_server.url.rstrip("/")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     today = timezone.localdate().isoformat()
 
     # ---- the clerk fills in the form on the applicant's behalf

@@ -6,7 +6,8 @@
   the clerk completes it from the request page, the applicant rates it 5 on the phone;
 - the city admin sees the 差评 on the supervision page and opens its rectification.
 
-No console errors, no request leaving the app, nothing wider than the phone. Screenshots in /tmp/shots/.
+No console errors, no request leaving the app, nothing wider than the phone. Screenshots in /tmp/shots/ with
+FANXIANG_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import Watcher, launched_chromium
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -52,8 +53,7 @@ def _code(outbox, mobile: str) -> str:
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"onestop-{name}.png"), full_page=True)
+    screenshot(page, SHOTS / f"onestop-{name}.png", full_page=True)
 
 
 def _staff(browser, base: str, username: str):

@@ -1,6 +1,7 @@
 """Two phone forms in real Chromium at 375 px: the public self-check's 重点群体 boxes each sit beside their
 label (the pairs wrap across the line), and the portal's new-business form loads a county's townships when
-the county is chosen (HTMX) and files the request. Screenshots go to /tmp/shots-mobile/."""
+the county is chosen (HTMX) and files the request. With FANXIANG_SCREENSHOTS=1, screenshots go to
+/tmp/shots-mobile/."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as dj_settings
 
-from fanxiang.core.tests.browser import Watcher, launched_chromium
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -43,8 +44,7 @@ def chromium():
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, SHOTS / f"{name}.png", full_page=True)
 
 
 def _fits(page) -> None:

@@ -3,7 +3,7 @@ loan application, upload a document from the phone, submit; then the county offi
 the top of their queue, with the priority reason. Plus the page-weight check: no request leaves the app's
 origin and the first page stays under 300 KB transferred (the figure is printed).
 
-Screenshots go to /tmp/shots-portal/."""
+With FANXIANG_SCREENSHOTS=1, screenshots go to /tmp/shots-portal/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import Watcher, launched_chromium
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot, settle
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -48,8 +48,7 @@ def sms(settings):
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, SHOTS / f"{name}.png", full_page=True)
 
 
 def _fits(page) -> None:
@@ -153,7 +152,7 @@ def test_phone_sign_up_bind_apply_upload_submit_then_officer_queue(
             ("/portal/businesses/new/", "12-business-new"),
         ):
             page.goto(base + path)
-            page.wait_for_load_state("networkidle")
+            settle(page)
             _shot(page, name)
             _fits(page)
         assert watcher.problems() == {}, watcher.problems()
@@ -196,7 +195,7 @@ def test_page_weight_and_no_foreign_requests(chromium, live_server, demo, sms, c
     page.on("requestfinished", lambda request: responses.append(request))
     try:
         page.goto(f"{base}/portal/")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle")  # the weight counts every request, the late ones too
         first = 0
         for request in responses:
             sizes = request.sizes()
@@ -224,7 +223,7 @@ def test_page_weight_and_no_foreign_requests(chromium, live_server, demo, sms, c
             "/portal/login/password/",
         ):
             page.goto(base + path)
-            page.wait_for_load_state("networkidle")
+            settle(page)
             _fits(page)
         _shot(page, "13-password-login")
         page.goto(base + "/portal/register/")
