@@ -109,7 +109,7 @@ def enrolment_rows(n: int, known: list[list], new: list[list]) -> tuple[list[lis
 
 
 class Counter:
-    """SQL statements run through Django, by shape (literals and placeholders folded)."""
+    """SQL statements run through Django, by shape (literals, placeholders and savepoint names folded)."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -117,7 +117,7 @@ class Counter:
 
     def __call__(self, execute, sql, params, many, context):
         self.total += 1
-        shape = re.sub(r"\s+", " ", re.sub(r"'[^']*'|\b\d+\b|%s|\?", "?", sql))
+        shape = re.sub(r"\s+", " ", re.sub(r"'[^']*'|\"s\d+_x\d+\"|\b\d+\b|%s|\?", "?", sql))
         self.shapes[shape[:110]] += 1
         return execute(sql, params, many, context)
 
@@ -221,7 +221,7 @@ def child() -> None:
                 )
             wall, cpu = time.perf_counter() - start, _cpu(cpu0)
             _check_report(report, n, planted, mode)
-            results[(n, mode)] = (wall, counter.total / n)
+            results[(n, mode)] = (wall, cpu, counter.total / n)
             print(
                 f"{'enrolment ' + mode:<30} {n:>6,} rows {wall:6.1f} s {n / wall:7,.0f} rows/s  CPU {cpu:5.1f} s  "
                 f"{counter.total / n:5.2f} queries/row  peak RSS {peak_rss_mb():,.0f} MB  "
@@ -231,7 +231,7 @@ def child() -> None:
             )
             if mode == "partial" and n == BASELINE_ROWS:
                 print("   most frequent statements (per row):")
-                for shape, count in counter.shapes.most_common(8):
+                for shape, count in counter.shapes.most_common(12):
                     print(f"   {count / n:5.2f}  {shape}")
         good = n - len(planted)
         written = Enrolment.objects.filter(training_class=target).count()
@@ -239,11 +239,11 @@ def child() -> None:
         assert written == good and new_people == report.registered, (written, good, new_people)
 
     for mode in ("check", "partial"):
-        (w1, q1), (w2, q2) = results[(BASELINE_ROWS, mode)], results[(ROWS, mode)]
+        (w1, c1, q1), (w2, c2, q2) = results[(BASELINE_ROWS, mode)], results[(ROWS, mode)]
         print(
-            f"{mode:<8} per-row time {ROWS:,} vs {BASELINE_ROWS:,} rows: ×{(w2 / ROWS) / (w1 / BASELINE_ROWS):.2f}; "
-            f"queries/row {q2:.2f} vs {q1:.2f}; {ROWS:,}-row enrolment vs registry import at the same size: "
-            f"×{w2 / reg_wall:.1f} the wall time"
+            f"{mode:<8} per row, {ROWS:,} vs {BASELINE_ROWS:,} rows: wall ×{(w2 / ROWS) / (w1 / BASELINE_ROWS):.2f}, "
+            f"CPU ×{(c2 / ROWS) / (c1 / BASELINE_ROWS):.2f}, queries {q2:.2f} vs {q1:.2f}; {ROWS:,}-row enrolment "
+            f"vs the registry import at the same size: wall ×{w2 / reg_wall:.0f}, CPU ×{c2 / reg_cpu:.0f}"
         )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average at end: {load} (other work on the machine slows the wall times; CPU times less so)")
@@ -291,7 +291,9 @@ def main() -> int:
     if "sqlite" in wanted:
         print("== SQLite", flush=True)
         code = subprocess.run([sys.executable, __file__, "--child"], env=env).returncode
-    url = _pg_url() if "postgresql" in wanted else None
+    if "postgresql" not in wanted:
+        return code
+    url = _pg_url()
     if url is None:
         print("PostgreSQL skipped: DATABASE_URL does not point at PostgreSQL", flush=True)
         return code
