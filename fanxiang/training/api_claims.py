@@ -1,12 +1,15 @@
 """Training-subsidy claims under ``/api/v1/training/claims`` (issue 14, item 7).
 
-* ``GET /claims/`` (the caller's region scope), ``POST /claims/`` ``{"class": id}`` → 201 with the roster,
+* ``GET /claims/`` (the caller's region scope; filters ``status``, ``region``: the page's filter rule, a bad
+  value 422), ``POST /claims/`` ``{"class": id}`` → 201 with the roster,
 * ``GET /claims/{id}`` → the claim with its lines (masked names, hours, completion, certificate number,
   amounts, reason) and objections,
 * ``POST /claims/{id}/actions/{action}``: ``submit``, ``review``, ``publish``, ``approve``, ``return``
   (``{"note"}``, required for ``return``), ``object`` (``{"content", "raised_by", "contact", "line"}``),
-  ``pay`` (``{"paid_on", "amount", "payment_ref"}``), ``follow_up`` (``{}``),
-* ``POST /claims/objections/{id}/handle`` ``{"upheld": bool, "note"}``.
+  ``pay`` (``{"paid_on", "amount", "payment_ref"}``), ``follow_up`` (``{}``: decides the top-ups),
+  ``pay_top_up`` (``{"paid_on", "amount", "payment_ref"}``: the top-ups' payment),
+* ``POST /claims/objections/{id}/handle`` ``{"upheld": bool, "note"}``,
+* ``POST /claims/objections/{id}/reveal-contact`` → ``{"contact"}`` (reveal right; every reveal logged).
 
 Reads go through the claim's scoped queryset, writes through :mod:`fanxiang.training.claims`; refusals come
 back as ``ErrorOut`` with their stable codes (``training.publicity_running``, ``training.objections_open``,
@@ -25,6 +28,7 @@ from fanxiang.core.errors import NotFound
 from fanxiang.core.scope import VIEW
 from fanxiang.core.validators import mask_name
 from fanxiang.training import claims
+from fanxiang.training.filters_claims import filter_claims
 from fanxiang.training.models import Objection, SubsidyClaim, TrainingClass
 from fanxiang.training.workflows_claims import CLAIMS
 
@@ -75,6 +79,10 @@ class ClaimOut(Schema):
     payment_ref: str
     follow_up_due: IsoDate | None
     followed_up_on: IsoDate | None
+    amount_top_up_due: Decimal
+    amount_topped_up: Decimal
+    top_up_paid_on: IsoDate | None
+    top_up_payment_ref: str
     allowed_actions: list[str]
     lines: list[ClaimLineOut] = []
     objections: list[ObjectionOut] = []
@@ -98,6 +106,10 @@ def claim_row(claim: SubsidyClaim, user=None, *, full: bool = False) -> dict:
         "payment_ref": claim.payment_ref,
         "follow_up_due": claim.follow_up_due,
         "followed_up_on": claim.followed_up_on,
+        "amount_top_up_due": claim.amount_top_up_due,
+        "amount_topped_up": claim.amount_topped_up,
+        "top_up_paid_on": claim.top_up_paid_on,
+        "top_up_payment_ref": claim.top_up_payment_ref,
         "allowed_actions": CLAIMS.allowed_actions(claim, user) if user is not None else [],
     }
     if full:
@@ -159,6 +171,10 @@ class ClaimPayIn(InputSchema):
     payment_ref: str = ""
 
 
+class ContactOut(Schema):
+    contact: str
+
+
 class ObjectionHandleIn(InputSchema):
     upheld: bool | None = None
     note: str = ""
@@ -166,8 +182,9 @@ class ObjectionHandleIn(InputSchema):
 
 @router.get("/claims/", response={200: list[ClaimOut], 422: ErrorOut}, summary="培训补贴申领列表")
 @paginate(mapped(claim_row))
-def claim_list(request):
-    return claims.claims_for_user(request.user).order_by("-created_at", "-id")
+def claim_list(request, status: str | None = None, region: str | None = None):
+    qs = claims.claims_for_user(request.user)
+    return filter_claims(qs, status=status, region=region).order_by("-created_at", "-id")
 
 
 @router.post("/claims/", response={201: ClaimOut, **ERRORS}, summary="申领培训补贴（结业培训班）")
@@ -188,7 +205,7 @@ def claim_detail(request, claim_id: int):
 @router.post(
     "/claims/{int:claim_id}/actions/{action}",
     response={200: ClaimOut, **ERRORS},
-    summary="补贴申领操作（提交、审核、公示、异议、审批、退回、拨付、跟踪核查）",
+    summary="补贴申领操作（提交、审核、公示、异议、审批、退回、拨付、跟踪核查、跟踪补拨）",
 )
 def claim_action(request, claim_id: int, action: str):
     claim = claims.claim_get(request.user, claim_id)
@@ -202,6 +219,9 @@ def claim_action(request, claim_id: int, action: str):
     elif action == "follow_up":
         parse_body(request, ClaimNoteIn)
         claims.claim_follow_up(actor=user, claim=claim)
+    elif action == "pay_top_up":
+        body = parse_body(request, ClaimPayIn)
+        claims.claim_pay_top_up(actor=user, claim=claim, data=body.dict())
     elif action in ("submit", "review", "publish", "approve", "return"):
         body = parse_body(request, ClaimNoteIn)
         claims.claim_action(actor=user, claim=claim, action=action, note=body.note)
@@ -222,3 +242,16 @@ def objection_handle(request, objection_id: int):
     body = parse_body(request, ObjectionHandleIn)
     claims.objection_handle(actor=request.user, objection=objection, upheld=body.upheld, note=body.note)
     return claim_row(claims.claim_get(request.user, objection.claim_id), request.user, full=True)
+
+
+@router.post(
+    "/claims/objections/{int:objection_id}/reveal-contact",
+    response={200: ContactOut, **ERRORS},
+    summary="查看异议人完整联系方式（需查看权限，留痕）",
+)
+def objection_reveal_contact(request, objection_id: int):
+    objection = Objection.objects.for_user(request.user, VIEW).filter(pk=objection_id).first()
+    if objection is None:
+        raise NotFound("not_found", "记录不存在或无权访问。")
+    contact = claims.objection_contact_reveal(actor=request.user, objection=objection, request=request)
+    return {"contact": contact}

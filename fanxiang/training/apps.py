@@ -10,7 +10,7 @@ class TrainingConfig(AppConfig):
         from fanxiang.accounts.roles import Role, grant
         from fanxiang.core import registry
         from fanxiang.core.audit import track
-        from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW
+        from fanxiang.core.scope import ADD, CHANGE, EXPORT, REVEAL, VIEW
         from fanxiang.training import models as m
 
         for model in (
@@ -26,9 +26,10 @@ class TrainingConfig(AppConfig):
             m.Certificate,
             m.SubsidyClaim,
             m.SubsidyClaimLine,
-            m.Objection,
         ):
             track(model)
+        # the objector's number: the change log keeps the masked copy only
+        track(m.Objection, exclude_fields=["contact_enc"])
         # reference data: the city edits it (city_admin holds every grant), everyone working on classes reads it
         for label in ("training.programme", "training.programmerule", "training.provider", "training.base"):
             grant(Role.COUNTY_OFFICER, label, {VIEW})
@@ -49,6 +50,7 @@ class TrainingConfig(AppConfig):
         for label in ("training.trainingclass", "training.classsession"):
             grant(Role.SERVICE_CLERK, label, {VIEW})
         grant(Role.SERVICE_CLERK, "training.enrolment", {VIEW, ADD})
+        grant(Role.COUNTY_OFFICER, "training.objection", {REVEAL})  # the objector's contact, logged
         registry.register_api("fanxiang.training.api:router", "/training", order=85)
         registry.register_api("fanxiang.training.api_attendance:router", "/training", order=86)
         registry.register_api("fanxiang.training.api_claims:router", "/training", order=87)
@@ -71,6 +73,14 @@ class TrainingConfig(AppConfig):
             registry.register_nav(
                 registry.NavItem("创业培训", label, url_name, "training.trainingclass", order=order)
             )
+        registry.register_nav(
+            registry.NavItem(
+                "创业培训", "补贴申领", "training_claims:claim_list", "training.subsidyclaim", order=92
+            )
+        )
+        from fanxiang.training import todos_claims
+
+        todos_claims.register()  # 我的待办: claims waiting for review, approval, payment, follow-up
         registry.register_person_section(
             registry.PersonSection(
                 "training", "培训记录", "fanxiang.training.person_section:render", order=45

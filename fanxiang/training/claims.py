@@ -16,8 +16,12 @@ changes nothing.
 * Payment pays every eligible line its base share (``share_if_not_started`` of the full amount) as a policy
   grant of the kind's ``training_subsidy`` item (policies' :func:`grant_create`: totals, once-only rule);
   the follow-up ``full_if_started_within_months`` months after completion checks the registry (a business
-  the trainee founded, registered on or after completion and within the months) and tops the line up to
-  the full amount as a second grant, or not, with the reason on the line.
+  the trainee founded or leads — a founder link, not a loan, credit entry or benefit naming the business —
+  registered on or after completion and within the months) and decides each line's top-up to the full
+  amount, or not, with the reason on the line; :func:`claim_pay_top_up` records the top-up payment (date,
+  voucher, amount) and makes each top-up a second grant.
+* An objector's contact is a mobile number (the shared check), kept encrypted with a masked copy; the clear
+  number only through :func:`objection_contact_reveal` (reveal right, audit-logged).
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from fanxiang.core import calendar
+from fanxiang.core import audit, calendar, pii
 from fanxiang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from fanxiang.core.scope import ADD, CHANGE, VIEW, resolve
-from fanxiang.core.validators import checked_text, mask_mobile
+from fanxiang.core.scope import ADD, CHANGE, REVEAL, VIEW, can, resolve
+from fanxiang.core.validators import check_mobile, checked_text, mask_mobile
 from fanxiang.core.workflow import Context
 from fanxiang.entrepreneurs.models import BusinessFounder
 from fanxiang.policies import grants as policy_grants
@@ -57,7 +61,7 @@ from fanxiang.training.workflows_claims import CLAIMS
 S = ClaimStatus
 CENTS = Decimal("0.01")
 ZERO = Decimal("0.00")
-CLAIM_ACTIONS = ("submit", "review", "publish", "approve", "return", "pay", "follow_up")
+CLAIM_ACTIONS = ("submit", "review", "publish", "approve", "return", "pay", "follow_up", "pay_top_up")
 
 
 def _md(day: dt.date) -> str:
@@ -252,22 +256,36 @@ def _grant(actor: Any, line: SubsidyClaimLine, *, top_up: bool, amount: Decimal,
     )
 
 
+def _payment_input(
+    data: dict[str, Any], today: dt.date, *, label: str = "拨付"
+) -> tuple[str, dt.date, Decimal]:
+    """The voucher number, date and amount of a payment record, each refused with its field and code."""
+    ref = _text(data.get("payment_ref"), "payment_ref", f"{label}凭证号", required=True, max_length=64)
+    try:
+        paid_on = dt.date.fromisoformat(str(data.get("paid_on") or "").strip())
+    except ValueError:
+        raise InvalidInput.field(
+            "paid_on", "training.paid_on_invalid", f"{label}日期应为有效日期（年-月-日）。"
+        ) from None
+    if paid_on > today:
+        raise InvalidInput.field("paid_on", "training.paid_on_invalid", f"{label}日期不能晚于今天。")
+    try:
+        amount = Decimal(str(data.get("amount")).strip().replace(",", "")).quantize(CENTS)
+    except (ArithmeticError, ValueError):
+        raise InvalidInput.field(
+            "amount", "training.amount_invalid", f"{label}金额应为数字（元）。"
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidInput.field("amount", "training.amount_invalid", f"{label}金额不能为负数（元）。")
+    return ref, paid_on, amount
+
+
 def claim_pay(
     *, actor: Any, claim: SubsidyClaim, data: dict[str, Any], today: dt.date | None = None
 ) -> SubsidyClaim:
     """Record the payment (date, amount, voucher number); each eligible line becomes a policy grant."""
     today = today or timezone.localdate()
-    ref = _text(data.get("payment_ref"), "payment_ref", "拨付凭证号", required=True, max_length=64)
-    try:
-        paid_on = dt.date.fromisoformat(str(data.get("paid_on") or ""))
-    except ValueError:
-        raise InvalidInput.field("paid_on", "training.paid_on_invalid", "拨付日期应为有效日期（年-月-日）。")
-    if paid_on > today:
-        raise InvalidInput.field("paid_on", "training.paid_on_invalid", "拨付日期不能晚于今天。")
-    try:
-        amount = Decimal(str(data.get("amount"))).quantize(CENTS)
-    except (ArithmeticError, ValueError):
-        raise InvalidInput.field("amount", "training.amount_invalid", "拨付金额应为数字（元）。")
+    ref, paid_on, amount = _payment_input(data, today)
 
     def effect(ctx: Context) -> None:
         claim = ctx.obj
@@ -296,7 +314,10 @@ def claim_pay(
 
 
 def started_business(enrolment: Enrolment, *, since: dt.date, until: dt.date) -> dt.date | None:
-    """The registration date of a business the trainee founded between ``since`` and ``until``."""
+    """The registration date of a business the trainee founded or leads, registered between ``since`` and
+    ``until`` (both included). Only the registry's founder links count (创办人: the founder, the legal
+    representative, a partner, :class:`~fanxiang.entrepreneurs.models.BusinessFounder`); a business the
+    trainee is merely linked to — a loan taken for it, a credit entry, a benefit it received — does not."""
     link = (
         BusinessFounder.objects.filter(
             entrepreneur_id=enrolment.entrepreneur_id,
@@ -304,15 +325,16 @@ def started_business(enrolment: Enrolment, *, since: dt.date, until: dt.date) ->
             business__registered_on__lte=until,
         )
         .select_related("business")
-        .order_by("business__registered_on")
+        .order_by("business__registered_on", "business_id")
         .first()
     )
     return link.business.registered_on if link else None
 
 
 def claim_follow_up(*, actor: Any, claim: SubsidyClaim, today: dt.date | None = None) -> SubsidyClaim:
-    """The follow-up after the split rule's months: top each line up to the full amount when the trainee
-    registered a business in time (a second policy grant), or not, with the reason on the line."""
+    """The follow-up after the split rule's months: decide each line's top-up to the full amount when the
+    trainee registered a business in time, or not, with the reason on the line. The top-ups are paid
+    afterwards with their own voucher (:func:`claim_pay_top_up`)."""
     today = today or timezone.localdate()
 
     def effect(ctx: Context) -> None:
@@ -325,7 +347,7 @@ def claim_follow_up(*, actor: Any, claim: SubsidyClaim, today: dt.date | None = 
             )
         klass = claim.training_class
         months = klass.programme.rule_on(klass.start_date).full_if_started_within_months
-        topped = ZERO
+        due = ZERO
         for line in claim.lines.filter(eligible=True).select_related("enrolment", "claim__training_class"):
             since = line.enrolment.completed_on or klass.end_date
             until = add_months(since, months)
@@ -334,20 +356,66 @@ def claim_follow_up(*, actor: Any, claim: SubsidyClaim, today: dt.date | None = 
             gap = line.full_amount - line.base_amount
             if found is not None and gap > 0:
                 line.top_up_amount = gap
-                topped += gap
-                _grant(actor, line, top_up=True, amount=gap, day=today, batch=f"{claim.payment_ref}-跟踪")
-                note = f"跟踪核查：{_md(found)}登记经营主体（结业后{months}个月内），补拨{gap:,.2f}元"
+                due += gap
+                note = f"跟踪核查：{_md(found)}登记经营主体（结业后{months}个月内），应补拨{gap:,.2f}元"
             elif found is not None:
                 note = f"跟踪核查：{_md(found)}登记经营主体，已全额拨付"
             else:
-                note = f"跟踪核查：{_md(since)}至{_md(until)}未登记经营主体，不予补拨"
+                note = f"跟踪核查：{_md(since)}至{_md(until)}未登记本人创办的经营主体，不予补拨"
             line.reason = f"{line.reason.split('；跟踪核查')[0]}；{note}"[-300:]
             line.save(update_fields=["started_business", "top_up_amount", "reason"])
-        claim.amount_paid += topped
+        claim.amount_top_up_due = due
         claim.followed_up_on = today
-        ctx.data.update({"top_up": str(topped)})
+        ctx.data.update({"top_up_due": str(due)})
 
     return CLAIMS.transition(claim, "follow_up", actor, today=today, effect=effect)
+
+
+def claim_pay_top_up(
+    *, actor: Any, claim: SubsidyClaim, data: dict[str, Any], today: dt.date | None = None
+) -> SubsidyClaim:
+    """Record the payment of the top-ups the follow-up decided (date, amount, voucher number), like the base
+    payment: each topped-up line becomes a second policy grant."""
+    today = today or timezone.localdate()
+    ref, paid_on, amount = _payment_input(data, today, label="补拨")
+
+    def effect(ctx: Context) -> None:
+        claim = ctx.obj
+        if claim.followed_up_on is None:
+            raise Conflict("training.follow_up_pending", "尚未完成创业跟踪核查，核查后才能登记补拨。")
+        if claim.top_up_paid_on is not None:
+            raise Conflict(
+                "training.top_up_already_paid",
+                f"已于{_md(claim.top_up_paid_on)}登记补拨（凭证号{claim.top_up_payment_ref}）。",
+            )
+        lines = list(
+            claim.lines.filter(eligible=True, top_up_amount__gt=0, top_up_grant__isnull=True).select_related(
+                "enrolment", "claim__training_class__programme"
+            )
+        )
+        due = sum((line.top_up_amount for line in lines), ZERO)
+        if due <= 0:
+            raise Conflict("training.no_top_up_due", "跟踪核查未确定应补拨的学员，无需登记补拨。")
+        if paid_on < claim.followed_up_on:
+            raise InvalidInput.field(
+                "paid_on",
+                "training.paid_on_invalid",
+                f"补拨日期不能早于跟踪核查日期{_md(claim.followed_up_on)}。",
+            )
+        if amount != due:
+            raise InvalidInput.field(
+                "amount", "training.payment_amount_mismatch", f"本次应补拨{due:,.2f}元（各学员应补拨合计）。"
+            )
+        for line in lines:
+            line.top_up_grant = _grant(
+                actor, line, top_up=True, amount=line.top_up_amount, day=paid_on, batch=ref
+            )
+            line.save(update_fields=["top_up_grant"])
+        claim.top_up_paid_on, claim.top_up_payment_ref, claim.amount_topped_up = paid_on, ref, due
+        claim.amount_paid += due
+        ctx.data.update({"paid_on": paid_on.isoformat(), "amount": str(due), "payment_ref": ref})
+
+    return CLAIMS.transition(claim, "pay_top_up", actor, today=today, effect=effect)
 
 
 # --------------------------------------------------------------------------- objections
@@ -356,19 +424,16 @@ def claim_follow_up(*, actor: Any, claim: SubsidyClaim, today: dt.date | None = 
 def objection_record(
     *, actor: Any, claim: SubsidyClaim, data: dict[str, Any], today: dt.date | None = None
 ) -> Objection:
-    """Record an objection: staff from a phone call (``actor`` a user), or the public form (``actor``
-    None, only while the 公示 runs, contact required). The contact is kept masked."""
+    """Record an objection: staff from a phone call (``actor`` a user, contact optional), or the public form
+    (``actor`` None, only while the 公示 runs, contact required). The contact is a mobile number (the shared
+    mobile check); it is stored encrypted with a masked copy for display."""
     today = today or timezone.localdate()
     content = _text(data.get("content"), "content", "异议内容", required=True)
     raised_by = _text(data.get("raised_by"), "raised_by", "异议人", max_length=64)
-    contact = "".join(str(data.get("contact") or "").split())
+    contact = objection_contact(data.get("contact"), required=actor is None)
     if actor is None:
-        if not contact.isdigit() or len(contact) != 11:
-            raise InvalidInput.field("contact", "training.contact_invalid", "请填写11位手机号码以便回复。")
         if claim.publicity_end is None or not (claim.publicity_start <= today <= claim.publicity_end):
             raise Conflict("training.publicity_closed", "该公示不在公示期内，不能在线提交异议。")
-    elif contact and len(contact) > 24:
-        raise InvalidInput.field("contact", "training.contact_invalid", "联系方式不能超过24位。")
     enrolment = None
     line_id = data.get("line")
     if line_id not in (None, ""):
@@ -383,7 +448,8 @@ def objection_record(
             claim=ctx.obj,
             enrolment=enrolment,
             raised_by=raised_by,
-            contact_masked=mask_mobile(contact) if len(contact) == 11 else contact[:24],
+            contact_enc=pii.encrypt(contact),
+            contact_masked=mask_mobile(contact),
             content=content,
             received_on=today,
             recorded_by=actor,
@@ -392,6 +458,32 @@ def objection_record(
 
     CLAIMS.transition(claim, "object", actor, today=today, effect=effect)
     return made["objection"]
+
+
+def objection_contact(raw: Any, *, required: bool) -> str:
+    """The objector's contact as a normalised mobile number ("" when optional and left blank)."""
+    if not str(raw or "").strip() and not required:
+        return ""
+    checked = check_mobile(str(raw or ""))
+    if checked.valid:
+        return checked.value
+    if checked.code == "mobile.required":
+        raise InvalidInput.field("contact", "training.contact_required", "请填写11位手机号码以便回复。")
+    raise InvalidInput.field("contact", "training.contact_invalid", f"联系方式：{checked.message}")
+
+
+def objection_contact_reveal(*, actor: Any, objection: Objection, request: Any = None) -> str:
+    """The objector's clear contact number, for a role with the reveal right in the claim's county; every
+    reveal is written to the audit log (as the registry's ID-number reveals are)."""
+    path = objection.claim.training_class.region.tree_path
+    if not can(actor, Objection, REVEAL, path):
+        raise Forbidden("training.reveal_forbidden", "您的角色无权查看完整的个人敏感信息。")
+    if not objection.contact_enc:
+        raise Conflict("training.contact_missing", "该异议未留联系方式。")
+    audit.record_event(
+        event=audit.EVENT_REVEAL, actor=actor, obj=objection, request=request, data={"field": "contact"}
+    )
+    return pii.decrypt(objection.contact_enc)
 
 
 def objection_handle(

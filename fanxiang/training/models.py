@@ -515,6 +515,15 @@ class SubsidyClaim(RegionScopedModel):
     payment_ref = models.CharField(_("拨付凭证号"), max_length=64, blank=True)
     follow_up_due = models.DateField(_("创业跟踪核查日"), null=True, blank=True)
     followed_up_on = models.DateField(_("跟踪核查日期"), null=True, blank=True)
+    # the top-ups the follow-up decided (split rule), paid as a second payment with its own voucher
+    amount_top_up_due = models.DecimalField(
+        _("应补拨金额（元）"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    amount_topped_up = models.DecimalField(
+        _("已补拨金额（元）"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    top_up_paid_on = models.DateField(_("补拨日期"), null=True, blank=True)
+    top_up_payment_ref = models.CharField(_("补拨凭证号"), max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("申领人"),
@@ -565,6 +574,14 @@ class SubsidyClaimLine(RegionScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    top_up_grant = models.ForeignKey(
+        "policies.BenefitGrant",
+        verbose_name=_("补拨政策享受记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("补贴申领明细")
@@ -602,6 +619,9 @@ class Objection(RegionScopedModel):
         related_name="+",
     )
     raised_by = models.CharField(_("异议人"), max_length=64, blank=True)
+    # the objector's phone number: encrypted at rest (core.pii), the masked copy for pages and the API;
+    # the clear number only through the logged reveal (claims.objection_contact_reveal)
+    contact_enc = models.TextField(_("联系方式（密文）"), blank=True, editable=False)
     contact_masked = models.CharField(_("联系方式"), max_length=24, blank=True)
     content = models.TextField(_("异议内容"))
     received_on = models.DateField(_("收到日期"))

@@ -141,6 +141,9 @@ CASES = [
     ScopeCase(
         model=SubsidyClaim,
         make=make_claim,
+        list_url="/training/claims/",
+        detail_url=lambda c: f"/training/claims/{c.pk}/",
+        export_url="/training/claims/export/",
         api_list="/api/v1/training/claims/",
         api_detail=lambda c: f"/api/v1/training/claims/{c.pk}",
         marker=lambda c: c.training_class.name,

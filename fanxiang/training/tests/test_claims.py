@@ -85,7 +85,7 @@ def test_public_objection_blocks_approval_until_upheld_and_the_line_is_removed()
         claims.objection_record(
             actor=None, claim=claim, data={"content": "此人未参训", "line": line.pk}, today=MON
         )
-    assert _code(exc) == "training.contact_invalid"
+    assert _code(exc) == "training.contact_required"
     objection = claims.objection_record(
         actor=None,
         claim=claim,
@@ -196,13 +196,33 @@ def test_follow_up_tops_up_the_trainee_who_started_a_business_only():
     claim = claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 16))
     la, lb = claim.lines.get(enrolment=a), claim.lines.get(enrolment=b)
     assert (
-        la.started_business is True and la.top_up_amount == Decimal("600.00") and "补拨600.00元" in la.reason
+        la.started_business is True
+        and la.top_up_amount == Decimal("600.00")
+        and "应补拨600.00元" in la.reason
     )
     assert lb.started_business is False and lb.top_up_amount == 0 and "不予补拨" in lb.reason
-    assert claim.amount_paid == Decimal("2400.00")
-    assert sum(g.amount for g in BenefitGrant.objects.filter(entrepreneur=a.entrepreneur)) == PER_TRAINEE
+    # the follow-up decides; the top-up is paid (and becomes a grant) only with its own payment record
+    assert claim.amount_top_up_due == Decimal("600.00") and claim.amount_paid == Decimal("1800.00")
+    assert sum(g.amount for g in BenefitGrant.objects.filter(entrepreneur=a.entrepreneur)) == Decimal(
+        "600.00"
+    )
     with pytest.raises(Conflict):
         claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 17))
+    claim = claims.claim_pay_top_up(
+        actor=fa.officer(CODE),
+        claim=claim,
+        data={"paid_on": "2021-03-18", "amount": "600.00", "payment_ref": "ZK-2021-0012"},
+        today=dt.date(2021, 3, 18),
+    )
+    assert claim.amount_paid == Decimal("2400.00") and claim.amount_topped_up == Decimal("600.00")
+    assert claim.top_up_paid_on == dt.date(2021, 3, 18) and claim.top_up_payment_ref == "ZK-2021-0012"
+    assert sum(g.amount for g in BenefitGrant.objects.filter(entrepreneur=a.entrepreneur)) == PER_TRAINEE
+    top_up = claim.lines.get(enrolment=a).top_up_grant
+    assert top_up.amount == Decimal("600.00") and top_up.granted_on == dt.date(2021, 3, 18)
+    assert top_up.batch == "ZK-2021-0012"
+    assert not BenefitGrant.objects.filter(
+        entrepreneur=b.entrepreneur, amount=Decimal("600.00"), batch="ZK-2021-0012"
+    ).exists()
 
 
 def test_once_only_refused_by_the_policies_rule():
@@ -434,3 +454,316 @@ def test_the_class_page_files_the_claim_and_then_links_it(client):
     client.force_login(fa.officer(OTHER))  # another county: neither the page nor the claim
     assert client.post(f"/training/classes/{klass.pk}/claim/").status_code == 404
     assert SubsidyClaim.objects.filter(training_class=klass).count() == 1
+
+
+# --------------------------------------------------------------------------- the follow-up's founder rule
+
+
+def _business(person, name, registered_on, *, founder=True):
+    biz = Business.objects.create(
+        kind="individual_business", name=name, region=person.region, industry="H", registered_on=registered_on
+    )
+    if founder:
+        BusinessFounder.objects.create(business=biz, entrepreneur=person, is_primary=True)
+    return biz
+
+
+def test_follow_up_counts_only_a_business_the_trainee_founded_within_the_window():
+    from fanxiang.credit.models import CreditEntry
+
+    klass, (a, b, c) = finished_class()
+    claim = _paid(klass)
+    for e in (a, b, c):
+        e.completed_on = END  # 2020-09-16: the window runs to 2021-03-16, both days included
+        e.save(update_fields=["completed_on"])
+    # a: works at a business someone else founded in the window, and the registry links a to it (a credit
+    # entry naming the business) — linked, not its founder: no top-up
+    employer = fa.person(CODE)
+    shop = _business(employer, "李记超市", dt.date(2020, 12, 1))
+    CreditEntry.objects.create(
+        entrepreneur=a.entrepreneur, business=shop, event="repaid_on_time", date=dt.date(2021, 1, 4)
+    )
+    # b: founded one the day before completion (too early); c: founded one on the last day of the window
+    _business(b.entrepreneur, "早开小店", dt.date(2020, 9, 15))
+    _business(c.entrepreneur, "准时农家乐", dt.date(2021, 3, 16))
+    claim = claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 16))
+    la, lb, lc = (claim.lines.get(enrolment=e) for e in (a, b, c))
+    assert la.started_business is False and la.top_up_amount == 0 and "未登记本人创办的经营主体" in la.reason
+    assert lb.started_business is False and lb.top_up_amount == 0
+    assert lc.started_business is True and lc.top_up_amount == Decimal("600.00")
+    assert claim.amount_top_up_due == Decimal("600.00")
+
+
+# --------------------------------------------------------------------------- the top-up payment
+
+
+def _followed_up(klass, a):
+    claim = _paid(klass)
+    _business(a.entrepreneur, "王记农家乐", dt.date(2021, 1, 5))
+    return claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 16))
+
+
+def _top_up(claim, today=dt.date(2021, 3, 18), **data):
+    data = {"paid_on": "2021-03-18", "amount": "600.00", "payment_ref": "ZK-2021-0012", **data}
+    return claims.claim_pay_top_up(actor=fa.officer(CODE), claim=claim, data=data, today=today)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "code"),
+    [
+        ({"amount": "500"}, "amount", "training.payment_amount_mismatch"),
+        ({"amount": "六百"}, "amount", "training.amount_invalid"),
+        ({"amount": "-600"}, "amount", "training.amount_invalid"),
+        ({"amount": "NaN"}, "amount", "training.amount_invalid"),
+        ({"amount": "1e30"}, "amount", "training.amount_invalid"),
+        ({"paid_on": "2021-02-30"}, "paid_on", "training.paid_on_invalid"),
+        ({"paid_on": "2021-03-19"}, "paid_on", "training.paid_on_invalid"),  # after today
+        ({"paid_on": "2021-03-15"}, "paid_on", "training.paid_on_invalid"),  # before the follow-up
+        ({"payment_ref": " "}, "payment_ref", "training.payment_ref_required"),
+    ],
+)
+def test_top_up_payment_bad_input_names_the_field_and_changes_nothing(data, field, code):
+    klass, (a, *_rest) = finished_class()
+    claim = _followed_up(klass, a)
+    grants_before = BenefitGrant.objects.count()
+    with pytest.raises(InvalidInput) as exc:
+        _top_up(claim, **data)
+    assert _code(exc) == code and field in exc.value.errors
+    claim.refresh_from_db()
+    assert (
+        claim.top_up_paid_on is None
+        and claim.amount_topped_up == 0
+        and claim.amount_paid == Decimal("1800.00")
+    )
+    assert BenefitGrant.objects.count() == grants_before
+    assert not claim.lines.exclude(top_up_grant=None).exists()
+    assert not SubsidyClaimEvent.objects.filter(claim=claim, action="pay_top_up").exists()
+
+
+def test_top_up_payment_only_after_the_follow_up_once_and_when_due():
+    klass, (a, *_rest) = finished_class()
+    claim = _paid(klass)
+    with pytest.raises(Conflict) as exc:
+        _top_up(claim)
+    assert _code(exc) == "training.follow_up_pending"
+    _business(a.entrepreneur, "王记农家乐", dt.date(2021, 1, 5))
+    claim = claims.claim_follow_up(actor=fa.officer(CODE), claim=claim, today=dt.date(2021, 3, 16))
+    with pytest.raises(NotFound):  # another county's officer cannot record it (nor learn it exists)
+        claims.claim_pay_top_up(
+            actor=fa.officer(OTHER),
+            claim=claim,
+            data={"paid_on": "2021-03-18", "amount": "600", "payment_ref": "X"},
+            today=dt.date(2021, 3, 18),
+        )
+    claim = _top_up(claim)
+    assert SubsidyClaimEvent.objects.filter(claim=claim, action="pay_top_up").count() == 1
+    with pytest.raises(Conflict) as exc:
+        _top_up(claim, payment_ref="ZK-2021-0013")
+    assert _code(exc) == "training.top_up_already_paid"
+    assert BenefitGrant.objects.filter(batch="ZK-2021-0013").count() == 0
+    # a claim whose follow-up found nobody to top up has nothing to pay
+    other, _ = finished_class()
+    nothing = claims.claim_follow_up(actor=fa.officer(CODE), claim=_paid(other), today=dt.date(2021, 3, 16))
+    assert nothing.amount_top_up_due == 0
+    with pytest.raises(Conflict) as exc:
+        _top_up(nothing)
+    assert _code(exc) == "training.no_top_up_due"
+
+
+def test_api_and_page_record_the_top_up(api, web):
+    klass, (a, *_rest) = finished_class()
+    claim = _followed_up(klass, a)
+    page = web(f"officer_{CODE}").get(f"/training/claims/{claim.pk}/").content.decode()
+    assert 'data-action="pay_top_up"' in page and 'data-action="follow_up"' not in page
+    assert "待登记补拨 600.00 元" in page
+    client = api(f"officer_{CODE}")
+    url = f"/api/v1/training/claims/{claim.pk}/actions/pay_top_up"
+    response = client.post(url, {"paid_on": "2021-03-18", "amount": "599.99", "payment_ref": "ZK-7"})
+    assert response.status_code == 422 and response.json()["code"] == "training.payment_amount_mismatch"
+    assert "amount" in response.json()["errors"]
+    response = client.post(url, {"paid_on": _local_today(), "amount": "600", "payment_ref": "ZK-7"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["top_up_payment_ref"] == "ZK-7" and Decimal(body["amount_topped_up"]) == Decimal("600.00")
+    assert Decimal(body["amount_paid"]) == Decimal("2400.00")
+    page = web(f"officer_{CODE}").get(f"/training/claims/{claim.pk}/").content.decode()
+    assert "凭证号 ZK-7" in page and 'data-action="pay_top_up"' not in page
+
+
+def _local_today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+# --------------------------------------------------------------------------- the objector's contact
+
+
+@pytest.mark.parametrize(
+    ("contact", "code"),
+    [("", "training.contact_required"), ("1380000123", "training.contact_invalid"),
+     ("0394-8210000", "training.contact_invalid"), ("abc", "training.contact_invalid")],
+)  # fmt: skip
+def test_public_objection_contact_must_be_a_mobile_number(contact, code):
+    klass, _ = finished_class()
+    claim = _published(klass)
+    with pytest.raises(InvalidInput) as exc:
+        claims.objection_record(actor=None, claim=claim, data={"content": "x", "contact": contact}, today=MON)
+    assert _code(exc) == code and list(exc.value.errors) == ["contact"]
+    assert not claim.objections.exists()
+
+
+def test_objection_contact_is_encrypted_masked_and_revealed_with_a_log_entry():
+    from auditlog.models import LogEntry
+
+    from fanxiang.core import pii
+
+    klass, _ = finished_class()
+    claim = _published(klass)
+    objection = claims.objection_record(
+        actor=None, claim=claim, data={"content": "未到课", "contact": "+86 139-0000-1111"}, today=MON
+    )
+    objection.refresh_from_db()
+    assert objection.contact_masked == "139****1111"
+    assert "13900001111" not in objection.contact_enc and pii.decrypt(objection.contact_enc) == "13900001111"
+    # staff recording a phone call: the contact is optional, a bad one refused
+    silent = claims.objection_record(actor=fa.officer(CODE), claim=claim, data={"content": "电话"}, today=MON)
+    assert silent.contact_enc == "" and silent.contact_masked == ""
+    with pytest.raises(InvalidInput) as exc:
+        claims.objection_record(
+            actor=fa.officer(CODE), claim=claim, data={"content": "电话", "contact": "12345"}, today=MON
+        )
+    assert _code(exc) == "training.contact_invalid"
+    officer = fa.officer(CODE)
+    assert claims.objection_contact_reveal(actor=officer, objection=objection) == "13900001111"
+    entry = LogEntry.objects.filter(object_pk=str(objection.pk), additional_data__event="reveal").get()
+    assert entry.actor_id == officer.pk and entry.additional_data["field"] == "contact"
+    with pytest.raises(Forbidden) as exc:
+        claims.objection_contact_reveal(actor=fa.officer(OTHER), objection=objection)
+    assert _code(exc) == "training.reveal_forbidden"
+    with pytest.raises(Conflict) as exc:
+        claims.objection_contact_reveal(actor=officer, objection=silent)
+    assert _code(exc) == "training.contact_missing"
+    assert LogEntry.objects.filter(additional_data__event="reveal").count() == 1
+    # the change log never holds the clear number nor the ciphertext
+    texts = [str(e.changes) for e in LogEntry.objects.filter(object_pk=str(objection.pk))]
+    assert not any("13900001111" in t or objection.contact_enc in t for t in texts)
+
+
+def test_contact_reveal_page_and_api_in_scope_only(web, api):
+    from auditlog.models import LogEntry
+
+    klass, _ = finished_class()
+    claim = _published(klass)
+    objection = claims.objection_record(
+        actor=fa.officer(CODE), claim=claim, data={"content": "电话", "contact": "13700002222"}, today=MON
+    )
+    page = web(f"officer_{CODE}").get(f"/training/claims/{claim.pk}/").content.decode()
+    assert "137****2222" in page and "13700002222" not in page and 'data-testid="contact-reveal"' in page
+    url = f"/training/claims/{claim.pk}/objections/{objection.pk}/reveal/"
+    assert web(f"officer_{CODE}").get(url).status_code == 405
+    response = web(f"officer_{CODE}").post(url)
+    assert response.status_code == 200 and "13700002222" in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert web(f"officer_{OTHER}").post(url).status_code == 404
+    api_url = f"/api/v1/training/claims/objections/{objection.pk}/reveal-contact"
+    assert api(f"officer_{OTHER}").post(api_url, {}).status_code == 404
+    response = api(f"officer_{CODE}").post(api_url, {})
+    assert response.status_code == 200 and response.json() == {"contact": "13700002222"}
+    assert LogEntry.objects.filter(object_pk=str(objection.pk), additional_data__event="reveal").count() == 2
+    detail = api(f"officer_{CODE}").get(f"/api/v1/training/claims/{claim.pk}").json()
+    assert detail["objections"][0]["contact_masked"] == "137****2222" and "13700002222" not in json_text(
+        detail
+    )
+
+
+# --------------------------------------------------------------------------- the list, export, API, inbox
+
+
+def _two_counties():
+    mine, _ = finished_class()
+    claim = claims.claim_create(actor=fa.officer(CODE), training_class=mine, today=MON)
+    claim = claims.claim_action(actor=fa.officer(CODE), claim=claim, action="submit", today=MON)
+    draft_class, _ = finished_class()
+    draft = claims.claim_create(actor=fa.officer(CODE), training_class=draft_class, today=MON)
+    theirs_class, _ = finished_class(OTHER)
+    theirs = claims.claim_create(actor=fa.officer(OTHER), training_class=theirs_class, today=MON)
+    return claim, draft, theirs
+
+
+def test_claim_list_is_scoped_filtered_and_exported(web):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    claim, draft, theirs = _two_counties()
+    client = web(f"officer_{CODE}")
+    html = client.get("/training/claims/").content.decode()
+    assert claim.training_class.name in html and draft.training_class.name in html
+    assert theirs.training_class.name not in html
+    assert "已提交" in html and "3600.00" in html and 'data-status="submitted"' in html
+    # the county dropdown lists the user's county only
+    assert 'value="411625"' in html and 'value="411602"' not in html
+    html = client.get("/training/claims/?status=submitted").content.decode()
+    assert claim.training_class.name in html and draft.training_class.name not in html
+    assert "共 1 条" in html
+    html = client.get("/training/claims/?region=411602").content.decode()  # not offered: no filtering
+    assert theirs.training_class.name not in html
+    # navigation links the list
+    assert 'href="/training/claims/"' in client.get("/training/classes/").content.decode()
+    response = client.get("/training/claims/export/?status=submitted")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("培训班", "县（市、区）", "申领人数")
+    assert [r[0] for r in rows[1:]] == [claim.training_class.name]
+    assert rows[1][3] == 3600 and rows[1][-1] == "已提交"
+    other = web(f"officer_{OTHER}").get("/training/claims/export/").content
+    names = [r[0] for r in list(load_workbook(BytesIO(other)).active.iter_rows(values_only=True))[1:]]
+    assert names == [theirs.training_class.name]
+    assert web("service_clerk").get("/training/claims/").status_code == 403
+
+
+def test_api_claim_list_filters_status_and_region_and_refuses_bad_values(api):
+    claim, draft, theirs = _two_counties()
+    client = api(f"officer_{CODE}")
+    ids = [c["id"] for c in client.get("/api/v1/training/claims/").json()["items"]]
+    assert set(ids) == {claim.pk, draft.pk}
+    ids = [c["id"] for c in client.get("/api/v1/training/claims/?status=draft").json()["items"]]
+    assert ids == [draft.pk]
+    assert client.get("/api/v1/training/claims/?region=411602").json()["items"] == []
+    city = api("city_admin")
+    ids = [c["id"] for c in city.get("/api/v1/training/claims/?region=411602").json()["items"]]
+    assert ids == [theirs.pk]
+    response = client.get("/api/v1/training/claims/?status=closed")
+    assert response.status_code == 422 and response.json()["code"] == "training.status_invalid"
+    assert "status" in response.json()["errors"]
+    response = client.get("/api/v1/training/claims/?region=999999")
+    assert response.status_code == 422 and response.json()["code"] == "training.region_invalid"
+
+
+def test_inbox_lists_claims_waiting_for_the_county(web):
+    from fanxiang.core.tasks import tasks_for
+
+    claim, draft, _theirs = _two_counties()
+    mine = {i["kind"]: i for i in tasks_for(fa.officer(CODE), on=MON)["items"]}
+    assert mine["training.claim_review"]["count"] == 1
+    assert mine["training.claim_review"]["url"] == "/training/claims/?task=review"
+    assert "training.claim_pay" not in mine and "training.claim_follow_up" not in mine
+    others = {i["kind"]: i for i in tasks_for(fa.officer(OTHER), on=MON)["items"]}
+    assert "training.claim_review" not in others  # their claim is a draft; ours is not theirs
+    html = web(f"officer_{CODE}").get("/training/claims/?task=review").content.decode()
+    assert claim.training_class.name in html and draft.training_class.name not in html
+    # a paid claim's follow-up: on its day due soon, after it overdue
+    klass, _ = finished_class()
+    paid = _paid(klass)
+    due = {i["kind"]: i for i in tasks_for(fa.officer(CODE), on=paid.follow_up_due)["items"]}
+    assert due["training.claim_follow_up"]["count"] == 1 and due["training.claim_follow_up"]["due_soon"] == 1
+    later = paid.follow_up_due + dt.timedelta(days=1)
+    late = {i["kind"]: i for i in tasks_for(fa.officer(CODE), on=later)["items"]}
+    assert late["training.claim_follow_up"]["overdue"] == 1
+    early = {
+        i["kind"]: i
+        for i in tasks_for(fa.officer(CODE), on=paid.follow_up_due - dt.timedelta(days=1))["items"]
+    }
+    assert "training.claim_follow_up" not in early
