@@ -75,9 +75,18 @@ def xlsx(rows: list[list]) -> bytes:
     return xlsx_bytes(HEADERS, rows, sheet="报名学员", write_only=True)
 
 
+def bad_rows_in(n: int) -> int:
+    return max(len(BAD_CODES), n * BAD_PER_1000 // 1000)
+
+
+def known_used(n: int) -> int:
+    """Registry people an ``n``-row file uses: the linked ones and those planted under another name."""
+    return int((n - bad_rows_in(n)) * KNOWN_SHARE) + bad_rows_in(n)
+
+
 def enrolment_rows(n: int, known: list[list], new: list[list]) -> tuple[list[list], dict[int, str]]:
     """``n`` rows: registry people, new trainees and the planted bad rows; the planted kinds by Excel row."""
-    bad_count = max(len(BAD_CODES), n * BAD_PER_1000 // 1000)
+    bad_count = bad_rows_in(n)
     good = n - bad_count
     n_known = int(good * KNOWN_SHARE)
     people = [([r[0], r[1], r[2], "", ""], None) for r in known[:n_known]]
@@ -138,6 +147,8 @@ def child() -> None:
     from fanxiang.training import imports
     from fanxiang.training.models import Enrolment, Programme, Provider, TrainingClass
 
+    if known_used(ROWS) + known_used(BASELINE_ROWS) > ROWS:
+        sys.exit("BENCH_TRAINING_ROWS too small for its baseline: the two files need more registry people")
     load_reference_data()
     load_demo_users()
     admin, officer = User.objects.get(username="city_admin"), User.objects.get(username="officer_411625")
@@ -198,7 +209,7 @@ def child() -> None:
     known_at, new_at = 0, 0
     for n in (BASELINE_ROWS, ROWS):
         rows, planted = enrolment_rows(n, registry_rows[known_at:], fresh[new_at:])
-        known_at += n
+        known_at += known_used(n)
         new_at += n
         data = xlsx(rows)
         target = klass(n)
