@@ -25,6 +25,8 @@ class Role(models.TextChoices):
     GUARANTEE_OFFICER = "guarantee_officer", _("担保机构人员")
     BANK_OFFICER = "bank_officer", _("经办银行人员")
     EXPERT = "expert", _("创业服务专家")
+    # a training institution's staff and teachers: bound to their organization (the class's provider)
+    TRAINING_PROVIDER = "training_provider", _("培训机构人员")
 
 
 # Who else takes workflow steps: the applicant on the portal, and the system (scheduled jobs).

@@ -23,6 +23,8 @@ DEMO_ORGANIZATIONS = [
     ("DEMO-GUAR", "周口市创业贷款担保中心（演示）", "市创业担保中心", "guarantee", "411600"),
     ("DEMO-SC-411625", "郸城县返乡创业综合服务中心（演示）", "郸城县服务中心", "service_centre", "411625"),
     ("DEMO-EXPERT", "周口市返乡创业专家服务团（演示）", "市专家服务团", "expert_team", "411600"),
+    # the training institution of most of 郸城县's demo classes (its Provider record is training's demo)
+    ("DEMO-TRN-01", "周口市就业训练中心", "市就业训练中心", "other", "411600"),
 ]
 
 # username, real name, organization code, [(role, region code)]
@@ -38,6 +40,8 @@ DEMO_USERS = [
     ("officer_411625", "郑郸城", "ZK-RSJ", [(Role.COUNTY_OFFICER, "411625")]),
     ("officer_411628", "冯鹿邑", "ZK-RSJ", [(Role.COUNTY_OFFICER, "411628")]),
     ("officer_411602", "陈川汇", "ZK-RSJ", [(Role.COUNTY_OFFICER, "411602")]),
+    ("provider_411625", "何培训", "DEMO-TRN-01", [(Role.TRAINING_PROVIDER, "411625")]),
+    ("teacher_411625", "李明", "DEMO-TRN-01", [(Role.TRAINING_PROVIDER, "411625")]),
 ]
 
 

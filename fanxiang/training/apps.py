@@ -34,7 +34,7 @@ class TrainingConfig(AppConfig):
         for label in ("training.programme", "training.programmerule", "training.provider", "training.base"):
             grant(Role.COUNTY_OFFICER, label, {VIEW})
             grant(Role.SERVICE_CLERK, label, {VIEW})
-        # the county runs its classes (no training-institution role exists yet: the county officer files)
+        # the county runs its classes and reviews what the institution files
         for label in (
             "training.trainingclass",
             "training.classsession",
@@ -51,6 +51,26 @@ class TrainingConfig(AppConfig):
             grant(Role.SERVICE_CLERK, label, {VIEW})
         grant(Role.SERVICE_CLERK, "training.enrolment", {VIEW, ADD})
         grant(Role.COUNTY_OFFICER, "training.objection", {REVEAL})  # the objector's contact, logged
+        # the training institution's staff and teachers, bound to their organization (the models'
+        # scope_organization): they read their institution's classes, take the class steps of the
+        # institution, mark attendance, issue certificates and file the subsidy claim; the county reviews
+        provider = Role.TRAINING_PROVIDER
+        for label in ("training.programme", "training.provider", "training.base"):
+            grant(provider, label, {VIEW})
+        for label in (
+            "training.classsession",
+            "training.enrolment",
+            "training.subsidyclaimline",
+            "training.objection",
+        ):
+            grant(provider, label, {VIEW, EXPORT})
+        for label, actions in (
+            ("training.trainingclass", {VIEW, CHANGE, EXPORT}),
+            ("training.attendance", {VIEW, ADD, CHANGE, EXPORT}),
+            ("training.certificate", {VIEW, ADD, EXPORT}),
+            ("training.subsidyclaim", {VIEW, ADD, CHANGE, EXPORT}),
+        ):
+            grant(provider, label, actions)
         registry.register_api("fanxiang.training.api:router", "/training", order=85)
         registry.register_api("fanxiang.training.api_attendance:router", "/training", order=86)
         registry.register_api("fanxiang.training.api_claims:router", "/training", order=87)
@@ -87,3 +107,5 @@ class TrainingConfig(AppConfig):
             )
         )
         registry.register_demo_loader("training.demo", "fanxiang.training.demo:load", order=75)
+        # the demo teacher on 郸城县's classes of its institution (after the classes exist)
+        registry.register_demo_loader("training.staff", "fanxiang.training.demo_staff:load", order=76)

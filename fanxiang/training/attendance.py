@@ -164,7 +164,10 @@ def session_for_staff(user: Any, session_id: int, action: str = VIEW) -> ClassSe
 
 
 def may_mark(user: Any, session: ClassSession) -> bool:
-    return is_teacher(user, session) or can(user, Attendance, CHANGE, session.training_class.region.tree_path)
+    klass = session.training_class
+    return is_teacher(user, session) or can(
+        user, Attendance, CHANGE, klass.region.tree_path, organization_id=klass.provider.organization_id
+    )
 
 
 def _enrolment_of(session: ClassSession, *, enrolment_id: int | None, person_id: int | None) -> Enrolment:

@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fanxiang.accounts.roles import Role
 from fanxiang.core.models import WorkflowEvent
 from fanxiang.core.scope import RegionScopedModel
 from fanxiang.training.choices import (
@@ -46,6 +47,12 @@ UNCONFIRMED = "默认值，待市级确认（工作方案未规定）"
 SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 CLASS_REGION = "training_class__region"
 ENROLMENT_REGION = "enrolment__training_class__region"
+
+
+def provider_bound(to_class: str = "") -> dict[str, str]:
+    """``scope_organization`` of a model ``to_class`` away from its class: the training institution's staff
+    (``training_provider``) reach only the records of classes their own institution runs."""
+    return {Role.TRAINING_PROVIDER.value: f"{to_class}provider__organization"}
 
 
 def new_seed() -> str:
@@ -242,6 +249,7 @@ class TrainingClass(RegionScopedModel):
     """A class (培训班) of a programme run by a provider in a county, with its timetable."""
 
     scope_region = "region"
+    scope_organization = provider_bound()
 
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所属县（市、区）"), on_delete=models.PROTECT, related_name="+"
@@ -319,6 +327,7 @@ class ClassSession(RegionScopedModel):
     """One session of a class's timetable (课次): date, times and the class hours it counts."""
 
     scope_region = CLASS_REGION
+    scope_organization = provider_bound("training_class__")
 
     training_class = models.ForeignKey(
         TrainingClass, verbose_name=_("培训班"), on_delete=models.CASCADE, related_name="sessions"
@@ -352,6 +361,7 @@ class Enrolment(RegionScopedModel):
     """A registry person enrolled in a class. Seen by the class's county and the person's county."""
 
     scope_region = (CLASS_REGION, "entrepreneur__region")
+    scope_organization = provider_bound("training_class__")
 
     training_class = models.ForeignKey(
         TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT, related_name="enrolments"
@@ -421,6 +431,7 @@ class Attendance(RegionScopedModel):
     """A trainee present at a session (one mark per session and enrolment; every mark is audited)."""
 
     scope_region = ENROLMENT_REGION
+    scope_organization = provider_bound("enrolment__training_class__")
 
     session = models.ForeignKey(
         ClassSession, verbose_name=_("课次"), on_delete=models.PROTECT, related_name="attendance"
@@ -458,6 +469,7 @@ class Certificate(RegionScopedModel):
     """The completion certificate (结业证书) of an enrolment; verified publicly by ``verify_code``."""
 
     scope_region = ENROLMENT_REGION
+    scope_organization = provider_bound("enrolment__training_class__")
 
     enrolment = models.OneToOneField(
         Enrolment, verbose_name=_("学员"), on_delete=models.PROTECT, related_name="certificate"
@@ -492,6 +504,7 @@ class SubsidyClaim(RegionScopedModel):
     """The training-subsidy claim of a finished class, with its 公示 period and amounts (Decimal yuan)."""
 
     scope_region = CLASS_REGION
+    scope_organization = provider_bound("training_class__")
 
     training_class = models.OneToOneField(
         TrainingClass, verbose_name=_("培训班"), on_delete=models.PROTECT, related_name="claim"
@@ -549,6 +562,7 @@ class SubsidyClaimLine(RegionScopedModel):
     the policy grant it became (policies app)."""
 
     scope_region = f"claim__{CLASS_REGION}"
+    scope_organization = provider_bound("claim__training_class__")
 
     claim = models.ForeignKey(
         SubsidyClaim, verbose_name=_("补贴申领"), on_delete=models.CASCADE, related_name="lines"
@@ -606,6 +620,7 @@ class Objection(RegionScopedModel):
     """An objection (异议) raised during a claim's 公示, and how it was handled."""
 
     scope_region = f"claim__{CLASS_REGION}"
+    scope_organization = provider_bound("claim__training_class__")
 
     claim = models.ForeignKey(
         SubsidyClaim, verbose_name=_("补贴申领"), on_delete=models.PROTECT, related_name="objections"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from fanxiang.core.scope import VIEW, get_for_user
+from fanxiang.core.scope import VIEW, can, get_for_user
 from fanxiang.regions.models import Region
 from fanxiang.training.choices import EnrolmentStatus
 from fanxiang.training.models import Base, ClassSession, Enrolment, Programme, Provider, TrainingClass
@@ -46,6 +46,18 @@ def classes_for_user(
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-start_date", "-id")
+
+
+def may(user: Any, model: type, action: str, training_class: TrainingClass) -> bool:
+    """Whether ``user`` may ``action`` records of ``model`` belonging to ``training_class``: staff of its county,
+    or the training institution that runs it (an organization-bound role, see the models' scope_organization)."""
+    return can(
+        user,
+        model,
+        action,
+        training_class.region.tree_path,
+        organization_id=training_class.provider.organization_id,
+    )
 
 
 def class_detail(user: Any, class_id: int) -> TrainingClass:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("classes/<int:pk>/", v.class_detail, name="class_detail"),
     path("classes/<int:pk>/edit/", v.ClassEditView.as_view(), name="class_edit"),
     path("classes/<int:pk>/actions/<str:action>/", v.class_action, name="class_action"),
+    path("classes/<int:pk>/teachers/", v.class_teachers, name="class_teachers"),
     path("classes/<int:pk>/sessions/", v.session_add, name="session_add"),
     path("classes/<int:pk>/sessions/<int:session_id>/delete/", v.session_delete, name="session_delete"),
     path("classes/<int:pk>/enrol/", v.enrol, name="enrol"),

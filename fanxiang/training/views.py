@@ -35,7 +35,7 @@ from fanxiang.core.views import Column, ScopedListView, ServiceFormView, apply_d
 from fanxiang.entrepreneurs.models import Entrepreneur, RecordStatus
 from fanxiang.regions.models import Region
 from fanxiang.training import imports as enrol_import
-from fanxiang.training import selectors, services
+from fanxiang.training import selectors, services, teachers
 from fanxiang.training.choices import ClassStatus, ProgrammeKind
 from fanxiang.training.completion import completion_of
 from fanxiang.training.forms import (
@@ -388,10 +388,14 @@ def _detail_context(request, klass: TrainingClass, *, enrol_form=None, session_f
         ],
         "certificates_url": attendance_url("class_certificates", klass.pk),
         "claim": SubsidyClaim.objects.for_user(user).filter(training_class=klass).first(),
-        "may_claim": klass.status == ClassStatus.FINISHED
-        and can(user, SubsidyClaim, ADD, klass.region.tree_path),
+        "may_claim": klass.status == ClassStatus.FINISHED and selectors.may(user, SubsidyClaim, ADD, klass),
         "import_url": reverse("training:enrolment_import", args=[klass.pk]),
         "reason_form": ReasonForm(),
+        "person_links": not resolve(user, Entrepreneur, VIEW).empty,  # the institution has no registry pages
+        "teachers": list(klass.teachers.order_by("real_name", "username")),
+        "teacher_options": list(teachers.teacher_options(klass))
+        if teachers.may_set_teachers(user, klass)
+        else None,
     }
 
 
@@ -416,6 +420,25 @@ def class_action(request, pk: int, action: str):
         _refused(request, exc)
     else:
         messages.success(request, f"已{CLASSES.action_labels.get(action, action)}。")
+    return redirect("training:class_detail", pk=klass.pk)
+
+
+@login_required
+@require_POST
+def class_teachers(request, pk: int):
+    """Set the class's teacher accounts (the county officer or the institution running the class)."""
+    klass = _class(request, pk)
+    try:
+        teachers.class_teachers_set(
+            actor=request.user,
+            training_class=klass,
+            teacher_ids=request.POST.getlist("teachers"),
+            request=request,
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "已保存授课教师。")
     return redirect("training:class_detail", pk=klass.pk)
 
 

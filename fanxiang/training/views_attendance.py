@@ -29,6 +29,7 @@ from fanxiang.training import attendance as att
 from fanxiang.training import certificates as certs
 from fanxiang.training.completion import completion_of
 from fanxiang.training.models import Certificate, ClassSession, Enrolment, TrainingClass
+from fanxiang.training.selectors import may
 
 ROLL_REFRESH_SECONDS = 5
 
@@ -167,8 +168,7 @@ def class_certificates(request, pk: int):
         "title": f"{klass.name} · 结业证书",
         "klass": klass,
         "rows": rows,
-        "may_issue": can(request.user, Certificate, "add", klass.region.tree_path)
-        and klass.status in certs.ISSUABLE,
+        "may_issue": may(request.user, Certificate, "add", klass) and klass.status in certs.ISSUABLE,
         "may_revoke": can(request.user, Certificate, CHANGE, klass.region.tree_path),
     }
     return render(request, "training/certificate_list.html", context)

@@ -7,9 +7,10 @@ sends a filed class back for correction, after which it is filed again; ``cancel
 class that has not finished. ``claim`` is the system's step when the subsidy claim of a finished class is
 filed (taken by the claims service, later).
 
-Roles: the county officer of the class's county files, starts and finishes the class; the county officer or
-the city administrator approves, returns and cancels it. (The roles module has no training-institution role
-yet; when one exists it takes ``file`` / ``start`` / ``finish`` for its own classes.)
+Roles: the county officer of the class's county, or the staff of the training institution that runs it
+(``training_provider``, bound to its organization through the models' ``scope_organization``), files, starts
+and finishes the class and files its claim; the county officer or the city administrator approves, returns
+and cancels it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from fanxiang.training.models import TrainingClass, TrainingClassEvent
 C = ClassStatus
 COUNTY = Role.COUNTY_OFFICER.value
 CITY = Role.CITY_ADMIN.value
+PROVIDER = Role.TRAINING_PROVIDER.value
 REVIEWERS = (COUNTY, CITY)
+RUNNERS = (COUNTY, PROVIDER)
 OPEN = (C.DRAFT, C.FILED, C.RETURNED, C.APPROVED, C.RUNNING)
 
 # fmt: off
@@ -32,21 +35,21 @@ CLASSES = Workflow(
     model=TrainingClass,
     noun="培训班",
     steps=(
-        step("file", [C.DRAFT, C.RETURNED], C.FILED, [COUNTY], "备案"),
+        step("file", [C.DRAFT, C.RETURNED], C.FILED, RUNNERS, "备案"),
         step("approve", [C.FILED], C.APPROVED, REVIEWERS, "审核通过"),
         step("return", [C.FILED], C.RETURNED, REVIEWERS, "退回", requires=("note",)),
-        step("start", [C.APPROVED], C.RUNNING, [COUNTY], "开班"),
-        step("finish", [C.RUNNING], C.FINISHED, [COUNTY], "结业"),
-        step("claim", [C.FINISHED], C.CLAIMED, [SYSTEM, COUNTY], "申领补贴"),
+        step("start", [C.APPROVED], C.RUNNING, RUNNERS, "开班"),
+        step("finish", [C.RUNNING], C.FINISHED, RUNNERS, "结业"),
+        step("claim", [C.FINISHED], C.CLAIMED, [SYSTEM, *RUNNERS], "申领补贴"),
         step("cancel", OPEN, C.CANCELLED, REVIEWERS, "取消", requires=("note",)),
     ),
     waiting={
-        C.DRAFT: waiting([COUNTY]),
+        C.DRAFT: waiting(RUNNERS),
         C.FILED: waiting(REVIEWERS),
-        C.RETURNED: waiting([COUNTY]),
-        C.APPROVED: waiting([COUNTY]),
-        C.RUNNING: waiting([COUNTY]),
-        C.FINISHED: waiting([COUNTY]),
+        C.RETURNED: waiting(RUNNERS),
+        C.APPROVED: waiting(RUNNERS),
+        C.RUNNING: waiting(RUNNERS),
+        C.FINISHED: waiting(RUNNERS),
         C.CLAIMED: waiting([]),
         C.CANCELLED: waiting([]),
     },

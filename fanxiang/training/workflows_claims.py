@@ -8,9 +8,9 @@ state (``object`` is also taken by the public form: actor ``None`` = system); ``
 The checks (publicity running, objections open, payment amounts) run as effects in
 :mod:`fanxiang.training.claims`, inside the step's transaction.
 
-Roles: the county officer of the class's county files (on the institution's behalf: the roles module has
-no training-institution role yet), reviews, publishes, records objections, pays and follows up; the county
-officer or the city administrator approves or returns.
+Roles: the training institution that ran the class (``training_provider``, bound to its organization) or the
+county officer of the class's county files and submits; the county officer reviews, publishes, records
+objections, pays and follows up; the county officer or the city administrator approves or returns.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from fanxiang.training.models import SubsidyClaim, SubsidyClaimEvent
 S = ClaimStatus
 COUNTY = Role.COUNTY_OFFICER.value
 CITY = Role.CITY_ADMIN.value
+PROVIDER = Role.TRAINING_PROVIDER.value
 REVIEWERS = (COUNTY, CITY)
+FILERS = (COUNTY, PROVIDER)
 
 # fmt: off
 CLAIMS = Workflow(
@@ -32,7 +34,7 @@ CLAIMS = Workflow(
     model=SubsidyClaim,
     noun="补贴申领",
     steps=(
-        step("submit", [S.DRAFT, S.RETURNED], S.SUBMITTED, [COUNTY], "提交申领"),
+        step("submit", [S.DRAFT, S.RETURNED], S.SUBMITTED, FILERS, "提交申领"),
         step("review", [S.SUBMITTED], S.REVIEWED, [COUNTY], "县级审核"),
         step("publish", [S.REVIEWED], S.PUBLICISED, [COUNTY], "发布公示"),
         step("object", [S.PUBLICISED], STAY, [COUNTY, SYSTEM], "登记异议"),
@@ -45,13 +47,13 @@ CLAIMS = Workflow(
         step("pay_top_up", [S.PAID], STAY, [COUNTY], "登记跟踪补拨"),
     ),
     waiting={
-        S.DRAFT: waiting([COUNTY]),
+        S.DRAFT: waiting(FILERS),
         S.SUBMITTED: waiting([COUNTY]),
         S.REVIEWED: waiting([COUNTY]),
         S.PUBLICISED: waiting(REVIEWERS),
         S.APPROVED: waiting([COUNTY]),
         S.PAID: waiting([]),
-        S.RETURNED: waiting([COUNTY]),
+        S.RETURNED: waiting(FILERS),
     },
     event_model=SubsidyClaimEvent,
     event_fk="claim",
