@@ -27,7 +27,8 @@ class TrainingConfig(AppConfig):
             m.SubsidyClaim,
             m.SubsidyClaimLine,
         ):
-            track(model)
+            # the reverse one-to-one claim_line would cost a query on every enrolment written
+            track(model, **({"exclude_fields": ["claim_line"]} if model is m.Enrolment else {}))
         # the objector's number: the change log keeps the masked copy only
         track(m.Objection, exclude_fields=["contact_enc"])
         # reference data: the city edits it (city_admin holds every grant), everyone working on classes reads it
