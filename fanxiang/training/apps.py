@@ -27,8 +27,9 @@ class TrainingConfig(AppConfig):
             m.SubsidyClaim,
             m.SubsidyClaimLine,
         ):
-            # the reverse one-to-one claim_line would cost a query on every enrolment written
-            track(model, **({"exclude_fields": ["claim_line"]} if model is m.Enrolment else {}))
+            # the reverse one-to-ones (certificate, claim_line) would cost queries on every enrolment written
+            reverse = {"exclude_fields": ["certificate", "claim_line"]} if model is m.Enrolment else {}
+            track(model, **reverse)
         # the objector's number: the change log keeps the masked copy only
         track(m.Objection, exclude_fields=["contact_enc"])
         # reference data: the city edits it (city_admin holds every grant), everyone working on classes reads it
