@@ -1,9 +1,12 @@
 """Excel/CSV import of a class's enrolments (报名学员批量导入), on the import framework (``core.imports``).
 
-Every row goes through :func:`fanxiang.training.services.enrolment_create`, the very service of a single
-enrolment (ID number checked, the person linked or registered, every enrolment rule: age window, already
-completed the kind, overlapping class, capacity, pensioner/student, village and post), each row inside its
-own savepoint so a refused row leaves nothing behind. A bad row is reported by Excel row number, column and
+Every row goes through :meth:`fanxiang.training.services.EnrolmentBatch.enrol`, the very code of a single
+enrolment (:func:`~fanxiang.training.services.enrolment_create`: ID number checked, the person linked or
+registered, every enrolment rule: age window, already completed the kind, overlapping class, capacity,
+pensioner/student, village and post), each row inside its own savepoint so a refused row leaves nothing
+behind. The class is locked once for the file, its rule and seat count read once; the people of every
+chunk of rows and their enrolments (already in the class, completed the kind, in an overlapping class) are
+looked up together before the chunk. A bad row is reported by Excel row number, column and
 the rule's Chinese reason with its code. ``check`` runs every row and rolls everything back (nothing is
 written, so the seats counted are the file's own); ``all`` writes only when no row is bad; ``partial``
 writes the good rows. A later row repeating an earlier row's ID number is an error on the later row.
@@ -11,17 +14,17 @@ writes the good rows. A later row repeating an earlier row's ID number is an err
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from fanxiang.core import imports as core
-from fanxiang.core import pii
-from fanxiang.core.errors import DomainError, Forbidden, InvalidInput
+from fanxiang.core.errors import DomainError, Forbidden
 from fanxiang.core.imports import Column, NothingWritten, RowErrors, Table, cell_text
 from fanxiang.core.scope import ADD, resolve
-from fanxiang.entrepreneurs.models import Entrepreneur
 from fanxiang.training import services
 from fanxiang.training.choices import EnrolmentSource, ProgrammeKind, VillagePost
 from fanxiang.training.models import Enrolment, TrainingClass
@@ -52,6 +55,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("备注", "note", False, 20, help="选填，不导入。"),
 )
 MAX_ROWS = 10_000
+CHUNK = 500  # rows whose people and enrolment facts are looked up together
 SPEC = core.ImportSpec(
     columns=COLUMNS,
     max_rows=MAX_ROWS,
@@ -111,6 +115,15 @@ def _column_field(field: str) -> str:
     return field if field in FIELDS or field in SPEC.error_columns else "id_number"
 
 
+def _prefetched(table: Table, batch: services.EnrolmentBatch, known: set[int]) -> Iterator[tuple[int, list]]:
+    """The rows of ``table``, the registry people and enrolment facts of each chunk looked up before it."""
+    rows = iter(table.rows)
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        batch.prefetch(cell_text(table.cell(values, "id_number")).upper() for _row, values in chunk)
+        known |= batch.known
+        yield from chunk
+
+
 def enrolment_import(
     *, actor: Any, training_class: TrainingClass, content: bytes, filename: str, mode: str = "check"
 ) -> EnrolmentImportReport:
@@ -126,12 +139,12 @@ def enrolment_import(
     errors = RowErrors(SPEC)
     valid = 0
     village = training_class.programme.kind == ProgrammeKind.VILLAGE_LEADER
-    hashes = [pii.index(cell_text(v).upper()) for v in table.column_values("id_number")]
-    known = set(Entrepreneur.objects.filter(id_number_hash__in=hashes).values_list("pk", flat=True))
+    known: set[int] = set()  # registry people of the file before the import (not counted as registered)
     try:
         with transaction.atomic():
+            batch = services.EnrolmentBatch.open(actor=actor, training_class=training_class)
             seen: dict[str, int] = {}
-            for row, values in table.rows:
+            for row, values in _prefetched(table, batch, known):
                 data = _row_data(table, values)
                 first = seen.get(data["id_number"]) if data["id_number"] else None
                 if first is not None:
@@ -151,19 +164,8 @@ def enrolment_import(
                     data.pop("village_name", None)
                     data.pop("post", None)
                 try:
-                    with transaction.atomic():
-                        enrolment = services.enrolment_create(
-                            actor=actor,
-                            training_class=training_class,
-                            data=data,
-                            source=EnrolmentSource.IMPORT,
-                        )
-                        if enrolment.entrepreneur.name != data["name"]:
-                            raise InvalidInput.field(
-                                "name",
-                                "training.name_mismatch",
-                                "姓名与登记的姓名不一致，请核对身份证号码和姓名。",
-                            )
+                    with transaction.atomic():  # the row's one savepoint: a refused row may have registered
+                        enrolment = batch.enrol(data, source=EnrolmentSource.IMPORT, expect_name=data["name"])
                 except DomainError as exc:
                     _add_error(errors, row, exc)
                     continue

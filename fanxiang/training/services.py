@@ -8,8 +8,11 @@ Chinese reason) on the locked class row, so two clerks cannot both take the last
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -412,18 +415,62 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+@dataclass
+class EnrolmentFacts:
+    """The entrepreneur ids failing each enrolment rule that depends on other enrolments."""
+
+    enrolled: set[int]  # already enrolled in the class
+    completed: set[int]  # completed a class of the same programme kind
+    overlapping: set[int]  # enrolled in another live class overlapping it
+
+
+def enrolment_facts(*, training_class: TrainingClass, people: Iterable[int]) -> EnrolmentFacts:
+    """Who of ``people`` (entrepreneur ids) is already enrolled in the class, has completed a class of its
+    programme kind, or is enrolled in another live class overlapping it: three queries for any number."""
+    klass, people = training_class, list(people)
+    mine = Enrolment.objects.filter(entrepreneur__in=people)
+    return EnrolmentFacts(
+        enrolled=set(
+            mine.filter(training_class=klass, status=EnrolmentStatus.ENROLLED).values_list(
+                "entrepreneur_id", flat=True
+            )
+        ),
+        completed=set(
+            mine.filter(completed=True, training_class__programme__kind=klass.programme.kind).values_list(
+                "entrepreneur_id", flat=True
+            )
+        ),
+        overlapping=set(
+            mine.filter(
+                status=EnrolmentStatus.ENROLLED,
+                training_class__status__in=LIVE,
+                training_class__start_date__lte=klass.end_date,
+                training_class__end_date__gte=klass.start_date,
+            )
+            .exclude(training_class=klass)
+            .values_list("entrepreneur_id", flat=True)
+        ),
+    )
+
+
 def enrolment_checks(
-    *, training_class: TrainingClass, person: Entrepreneur, rule: ProgrammeRule, taken: int
+    *,
+    training_class: TrainingClass,
+    person: Entrepreneur,
+    rule: ProgrammeRule,
+    taken: int,
+    facts: EnrolmentFacts | None = None,
 ) -> list[tuple[str, str, bool]]:
     """Every enrolment rule that fails, as ``(code, Chinese reason, soft)``; ``soft`` ones may be accepted
-    with ``confirm=True`` (recorded on the enrolment). ``taken``: active enrolments of the class."""
+    with ``confirm=True`` (recorded on the enrolment). ``taken``: active enrolments of the class; ``facts``:
+    :func:`enrolment_facts` covering ``person`` (looked up when not given)."""
     failed: list[tuple[str, str, bool]] = []
     klass = training_class
+    if facts is None:
+        facts = enrolment_facts(training_class=klass, people=[person.pk])
     if klass.status not in ENROLLING:
         failed.append(("training.class_not_open", "该培训班当前不接受报名（须审核通过后、结业前）。", False))
-    if Enrolment.objects.filter(
-        training_class=klass, entrepreneur=person, status=EnrolmentStatus.ENROLLED
-    ).exists():
+    if person.pk in facts.enrolled:
         failed.append(("training.already_enrolled", "该学员已报名本班。", False))
     age = age_on(person.birth_date, klass.start_date)
     if not rule.age_min <= age <= rule.age_max:
@@ -434,9 +481,7 @@ def enrolment_checks(
                 False,
             )
         )
-    if Enrolment.objects.filter(
-        entrepreneur=person, completed=True, training_class__programme__kind=klass.programme.kind
-    ).exists():
+    if person.pk in facts.completed:
         failed.append(
             (
                 "training.already_completed",
@@ -444,17 +489,7 @@ def enrolment_checks(
                 False,
             )
         )
-    if (
-        Enrolment.objects.filter(
-            entrepreneur=person,
-            status=EnrolmentStatus.ENROLLED,
-            training_class__status__in=LIVE,
-            training_class__start_date__lte=klass.end_date,
-            training_class__end_date__gte=klass.start_date,
-        )
-        .exclude(training_class=klass)
-        .exists()
-    ):
+    if person.pk in facts.overlapping:
         failed.append(("training.overlapping_class", "该学员已报名同一时间段的其他培训班。", False))
     if taken >= klass.capacity:
         failed.append(("training.class_full", f"本班已满员（{klass.capacity}人）。", False))
@@ -475,55 +510,10 @@ def enrolment_checks(
     return failed
 
 
-def _person_for(actor: Any, klass: TrainingClass, data: dict[str, Any], today: dt.date) -> Entrepreneur:
-    """The registry person to enrol: by id, or by ID number (linked when registered, else registered)."""
-    if data.get("entrepreneur") is not None:
-        person = Entrepreneur.objects.for_user(actor, VIEW).filter(pk=data.get("entrepreneur")).first()
-        if person is None:
-            raise InvalidInput.field(
-                "entrepreneur", "training.entrepreneur_unknown", "学员不存在或无权访问。"
-            )
-        return person
-    checked = check_id_number(data.get("id_number"), today=today)
-    if not checked.valid:
-        raise InvalidInput.field("id_number", checked.code, checked.message)
-    found = Entrepreneur.objects.filter(id_number_hash=pii.index(checked.value)).first()
-    if found is not None:
-        # a person registered in another county is linked only when the caller also knows the name, so an
-        # ID number alone never reveals who another county has registered
-        visible = Entrepreneur.objects.for_user(actor, VIEW).filter(pk=found.pk).exists()
-        if not visible and str(data.get("name") or "").strip() != found.name:
-            raise InvalidInput.field("name", "training.identity_mismatch", "姓名与身份证号码不一致，请核对。")
-        return found
-    return registry.entrepreneur_create(
-        actor=actor,
-        data={
-            "name": data.get("name") or "",
-            "id_number": checked.value,
-            "mobile": data.get("mobile") or "",
-            "region": data.get("region") or klass.region.code,
-            "category": data.get("category") or "other",
-            "priority_groups": [],
-        },
-    )
-
-
-def enrolment_create(
-    *,
-    actor: Any,
-    training_class: TrainingClass,
-    data: dict[str, Any],
-    source: str = EnrolmentSource.STAFF,
-    today: dt.date | None = None,
-) -> Enrolment:
-    """Enrol a registry person (``entrepreneur``) or a trainee by ``id_number`` (+ ``name``, ``mobile``).
-    The first failing rule refuses with its code (422; the others in ``details.failed``); soft rules pass
-    with ``confirm=True``. The village-leader programme needs ``village_name`` and
-    ``post`` (``village``: the region code of the village or its township, optional)."""
-    today = today or timezone.localdate()
-    ensure_regions_in_scope(actor, Enrolment, ADD, [training_class.region.tree_path])
+def _village_fields(klass: TrainingClass, data: dict[str, Any]) -> tuple[Region | None, str, str]:
+    """The village-leader programme needs ``village_name`` and ``post`` (``village``: a region code)."""
     village, village_name, post = None, "", ""
-    if training_class.programme.kind == ProgrammeKind.VILLAGE_LEADER:
+    if klass.programme.kind == ProgrammeKind.VILLAGE_LEADER:
         errors = ErrorCollector()
         try:
             village_name = _text(
@@ -541,37 +531,168 @@ def enrolment_create(
         if post not in VillagePost.values:
             errors.add("post", "training.post_required", "致富带头人培训须选择学员的村内职务。")
         errors.raise_if_any()
-    with transaction.atomic(), acting_as(actor):
+    return village, village_name, post
+
+
+@dataclass
+class EnrolmentBatch:
+    """The enrolments of one class in one transaction (one enrolment, or a whole import file): the class row
+    locked once, its programme rule read once and the seats taken counted once (kept up to date as
+    enrolments are written); after :meth:`prefetch`, the registry people of a chunk of ID numbers and their
+    :class:`EnrolmentFacts`, so :func:`enrolment_checks` runs every rule without queries of its own."""
+
+    actor: Any
+    klass: TrainingClass
+    rule: ProgrammeRule
+    taken: int
+    today: dt.date
+    people: dict[str, Entrepreneur | None] = dataclasses.field(
+        default_factory=dict
+    )  # ID-number hash -> person/None
+    visible: set[int] = dataclasses.field(default_factory=set)  # prefetched people the actor may view
+    known: set[int] = dataclasses.field(default_factory=set)  # prefetched people, covered by ``facts``
+    facts: EnrolmentFacts = dataclasses.field(default_factory=lambda: EnrolmentFacts(set(), set(), set()))
+
+    @classmethod
+    def open(
+        cls, *, actor: Any, training_class: TrainingClass, today: dt.date | None = None
+    ) -> EnrolmentBatch:
+        """Lock the class row (inside the caller's ``transaction.atomic``) and read what every row shares."""
         klass = (
             TrainingClass.objects.select_for_update()
             .select_related("programme", "region")
             .get(pk=training_class.pk)
         )
-        person = _person_for(actor, klass, data, today)
-        rule = klass.programme.rule_on(klass.start_date)
-        taken = klass.enrolments.filter(status=EnrolmentStatus.ENROLLED).count()
-        failed = enrolment_checks(training_class=klass, person=person, rule=rule, taken=taken)
-        confirm = bool(data.get("confirm"))
-        blocking = [f for f in failed if not (f[2] and confirm)]
-        if blocking:
-            code, message, _soft = blocking[0]
-            raise InvalidInput(
-                code,
-                message,
-                details={"failed": [{"code": c, "message": m, "soft": s} for c, m, s in failed]},
-            )
-        enrolment = Enrolment.objects.create(
-            training_class=klass,
-            entrepreneur=person,
-            village=village,
-            village_name=village_name,
-            post=post,
-            source=source,
-            warnings=[{"code": c, "message": m} for c, m, _s in failed],
-            enrolled_by=actor if getattr(actor, "pk", None) else None,
+        return cls(
+            actor=actor,
+            klass=klass,
+            rule=klass.programme.rule_on(klass.start_date),
+            taken=klass.enrolments.filter(status=EnrolmentStatus.ENROLLED).count(),
+            today=today or timezone.localdate(),
         )
-        ensure_in_scope(actor, enrolment, ADD)
-    return enrolment
+
+    def prefetch(self, id_numbers: Iterable[str]) -> None:
+        """The registry people of ``id_numbers`` (one query), which of them the actor may view and their
+        enrolment facts (four more): the rows of the next chunk then need none of these queries."""
+        hashes = {pii.index(n) for n in id_numbers if n}
+        found = {p.id_number_hash: p for p in Entrepreneur.objects.filter(id_number_hash__in=hashes)}
+        self.people = {h: found.get(h) for h in hashes}
+        self.known = {p.pk for p in found.values()}
+        self.visible = set(
+            Entrepreneur.objects.for_user(self.actor, VIEW)
+            .filter(pk__in=self.known)
+            .values_list("pk", flat=True)
+        )
+        self.facts = enrolment_facts(training_class=self.klass, people=self.known)
+
+    def person(self, data: dict[str, Any]) -> tuple[Entrepreneur, bool]:
+        """The registry person to enrol: by id, or by ID number (linked when registered, else registered);
+        and whether it was registered just now."""
+        actor = self.actor
+        if data.get("entrepreneur") is not None:
+            person = Entrepreneur.objects.for_user(actor, VIEW).filter(pk=data.get("entrepreneur")).first()
+            if person is None:
+                raise InvalidInput.field(
+                    "entrepreneur", "training.entrepreneur_unknown", "学员不存在或无权访问。"
+                )
+            return person, False
+        checked = check_id_number(data.get("id_number"), today=self.today)
+        if not checked.valid:
+            raise InvalidInput.field("id_number", checked.code, checked.message)
+        id_hash = pii.index(checked.value)
+        if id_hash in self.people:
+            found = self.people[id_hash]
+            visible = found is not None and found.pk in self.visible
+        else:
+            found = Entrepreneur.objects.filter(id_number_hash=id_hash).first()
+            visible = (
+                found is not None and Entrepreneur.objects.for_user(actor, VIEW).filter(pk=found.pk).exists()
+            )
+        if found is not None:
+            # a person registered in another county is linked only when the caller also knows the name, so an
+            # ID number alone never reveals who another county has registered
+            if not visible and str(data.get("name") or "").strip() != found.name:
+                raise InvalidInput.field(
+                    "name", "training.identity_mismatch", "姓名与身份证号码不一致，请核对。"
+                )
+            return found, False
+        self.people.pop(id_hash, None)  # registered now, or rolled back with the row: look it up again
+        person = registry.entrepreneur_create(
+            actor=actor,
+            data={
+                "name": data.get("name") or "",
+                "id_number": checked.value,
+                "mobile": data.get("mobile") or "",
+                "region": data.get("region") or self.klass.region.code,
+                "category": data.get("category") or "other",
+                "priority_groups": [],
+            },
+        )
+        return person, True
+
+    def enrol(
+        self, data: dict[str, Any], *, source: str = EnrolmentSource.STAFF, expect_name: str | None = None
+    ) -> Enrolment:
+        """One enrolment (see :func:`enrolment_create`), inside the caller's ``transaction.atomic``: a refused
+        row may have registered its person, so roll back each row on a refusal. ``expect_name``: refuse
+        (``training.name_mismatch``) a person registered under another name."""
+        klass, actor = self.klass, self.actor
+        ensure_regions_in_scope(actor, Enrolment, ADD, [klass.region.tree_path])
+        village, village_name, post = _village_fields(klass, data)
+        with acting_as(actor):
+            person, registered = self.person(data)
+            if person.pk in self.known:
+                facts: EnrolmentFacts | None = self.facts
+            else:  # a person registered just now has no enrolments yet
+                facts = EnrolmentFacts(set(), set(), set()) if registered else None
+            failed = enrolment_checks(
+                training_class=klass, person=person, rule=self.rule, taken=self.taken, facts=facts
+            )
+            confirm = bool(data.get("confirm"))
+            blocking = [f for f in failed if not (f[2] and confirm)]
+            if blocking:
+                code, message, _soft = blocking[0]
+                raise InvalidInput(
+                    code,
+                    message,
+                    details={"failed": [{"code": c, "message": m, "soft": s} for c, m, s in failed]},
+                )
+            enrolment = Enrolment.objects.create(
+                training_class=klass,
+                entrepreneur=person,
+                village=village,
+                village_name=village_name,
+                post=post,
+                source=source,
+                warnings=[{"code": c, "message": m} for c, m, _s in failed],
+                enrolled_by=actor if getattr(actor, "pk", None) else None,
+            )
+            ensure_in_scope(actor, enrolment, ADD)
+        if expect_name is not None and person.name != expect_name:
+            raise InvalidInput.field(
+                "name", "training.name_mismatch", "姓名与登记的姓名不一致，请核对身份证号码和姓名。"
+            )
+        self.taken += 1
+        if person.pk in self.known:
+            self.facts.enrolled.add(person.pk)
+        return enrolment
+
+
+def enrolment_create(
+    *,
+    actor: Any,
+    training_class: TrainingClass,
+    data: dict[str, Any],
+    source: str = EnrolmentSource.STAFF,
+    today: dt.date | None = None,
+) -> Enrolment:
+    """Enrol a registry person (``entrepreneur``) or a trainee by ``id_number`` (+ ``name``, ``mobile``).
+    The first failing rule refuses with its code (422; the others in ``details.failed``); soft rules pass
+    with ``confirm=True``. The village-leader programme needs ``village_name`` and
+    ``post`` (``village``: the region code of the village or its township, optional)."""
+    with transaction.atomic():
+        batch = EnrolmentBatch.open(actor=actor, training_class=training_class, today=today)
+        return batch.enrol(data, source=source)
 
 
 def enrolment_withdraw(*, actor: Any, enrolment: Enrolment, reason: str) -> Enrolment:
