@@ -575,7 +575,9 @@ class EnrolmentBatch:
         """The registry people of ``id_numbers`` (one query), which of them the actor may view and their
         enrolment facts (four more): the rows of the next chunk then need none of these queries."""
         hashes = {pii.index(n) for n in id_numbers if n}
-        found = {p.id_number_hash: p for p in Entrepreneur.objects.filter(id_number_hash__in=hashes)}
+        # with the region: the enrolment's scope check after the write reads it
+        people = Entrepreneur.objects.select_related("region").filter(id_number_hash__in=hashes)
+        found = {p.id_number_hash: p for p in people}
         self.people = {h: found.get(h) for h in hashes}
         self.known = {p.pk for p in found.values()}
         self.visible = set(

@@ -14,7 +14,7 @@ from fanxiang.training.tests.factories import MONDAY, class_in, officer, person
 from fanxiang.training.tests.test_imports import _plain_id, run
 
 pytestmark = pytest.mark.django_db
-PER_ROW_BUDGET = 6  # savepoint and release, insert, audit rows: measured 4.9
+PER_ROW_BUDGET = 5  # savepoint and release, insert, audit rows: measured 3.9
 
 
 @pytest.fixture(autouse=True)
