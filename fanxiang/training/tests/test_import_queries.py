@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fanxiang.training import services
+from fanxiang.training.models import Enrolment
 from fanxiang.training.tests.factories import MONDAY, class_in, officer, person
 from fanxiang.training.tests.test_imports import _plain_id, run
 
@@ -42,13 +43,16 @@ def test_an_extra_row_of_registry_people_costs_a_few_queries():
 def test_prefetched_rules_refuse_as_the_single_enrolment_does():
     klass = class_in("approved")
     other = class_in("approved")  # same dates: overlapping
-    enrolled, overlapping, fine = person(), person(), person()
+    enrolled, overlapping, completed, fine = person(), person(), person(), person()
     services.enrolment_create(actor=officer(), training_class=klass, data={"entrepreneur": enrolled.pk})
-    services.enrolment_create(actor=officer(), training_class=other, data={"entrepreneur": overlapping.pk})
-    rows = [[p.name, _plain_id(p), "", "", ""] for p in (enrolled, overlapping, fine)]
+    for who in (overlapping, completed):
+        services.enrolment_create(actor=officer(), training_class=other, data={"entrepreneur": who.pk})
+    Enrolment.objects.filter(entrepreneur=completed).update(completed=True)  # same programme kind
+    rows = [[p.name, _plain_id(p), "", "", ""] for p in (enrolled, overlapping, completed, fine)]
     report = run(klass, rows, "partial")
     assert [(e["row"], e["code"]) for e in report.errors] == [
         (2, "training.already_enrolled"),
         (3, "training.overlapping_class"),
+        (4, "training.already_completed"),
     ]
     assert report.created == 1
