@@ -365,3 +365,14 @@ def web(demo):
         return client
 
     return _get
+
+
+@pytest.fixture
+def sms(settings):
+    """Text messages go to a local outbox (``LocmemBackend.outbox``), emptied before and after the test."""
+    from fanxiang.notifications.sms import LocmemBackend
+
+    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
+    LocmemBackend.reset()
+    yield LocmemBackend.outbox
+    LocmemBackend.reset()

@@ -36,6 +36,16 @@ _SETTLED = """() => new Promise(resolve => {
 })"""
 
 
+def sms_code(outbox, mobile: str) -> str:
+    """The six-digit code of the last text message sent to ``mobile`` (the ``sms`` fixture's outbox)."""
+    import re
+
+    for message in reversed(outbox):
+        if message.to == mobile:
+            return re.search(r"(\d{6})", message.text).group(1)
+    raise AssertionError(f"no code sent to {mobile}")
+
+
 def screenshot(page, path, **options) -> None:
     """``page.screenshot(path=path, **options)`` when FANXIANG_SCREENSHOTS=1, else nothing."""
     if SCREENSHOTS:

@@ -13,13 +13,12 @@ FANXIANG_SCREENSHOTS=1.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot, sms_code
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -33,23 +32,6 @@ MOBILE = "13700007713"
 def browser():
     with launched_chromium("one-stop browser test") as browser:
         yield browser
-
-
-@pytest.fixture
-def sms(settings):
-    from fanxiang.notifications.sms import LocmemBackend
-
-    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
-    LocmemBackend.reset()
-    yield LocmemBackend.outbox
-    LocmemBackend.reset()
-
-
-def _code(outbox, mobile: str) -> str:
-    for message in reversed(outbox):
-        if message.to == mobile:
-            return re.search(r"(\d{6})", message.text).group(1)
-    raise AssertionError("no code sent")
 
 
 def _shot(page, name: str) -> None:
@@ -135,7 +117,7 @@ def test_window_and_phone_requests_rated_and_the_city_sees_the_bad_one(browser, 
     phone.fill("#id_mobile", MOBILE)
     with phone.expect_navigation():
         phone.click("[data-testid=send-code]")
-    phone.fill("#id_code", _code(sms, MOBILE))
+    phone.fill("#id_code", sms_code(sms, MOBILE))
     with phone.expect_navigation():
         phone.click("[data-testid=login]")
     phone.goto(f"{base}/portal/service-requests/new/")

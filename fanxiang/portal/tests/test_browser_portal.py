@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot, settle
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot, settle, sms_code
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -37,16 +37,6 @@ def chromium():
         yield browser
 
 
-@pytest.fixture
-def sms(settings):
-    from fanxiang.notifications.sms import LocmemBackend
-
-    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
-    LocmemBackend.reset()
-    yield LocmemBackend.outbox
-    LocmemBackend.reset()
-
-
 def _shot(page, name: str) -> None:
     screenshot(page, SHOTS / f"{name}.png", full_page=True)
 
@@ -54,15 +44,6 @@ def _shot(page, name: str) -> None:
 def _fits(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url}: page is {width}px wide on a 360px screen"
-
-
-def _code(outbox, mobile: str) -> str:
-    import re
-
-    for message in reversed(outbox):
-        if message.to == mobile:
-            return re.search(r"(\d{6})", message.text).group(1)
-    raise AssertionError("no code sent")
 
 
 def test_phone_sign_up_bind_apply_upload_submit_then_officer_queue(
@@ -95,7 +76,7 @@ def test_phone_sign_up_bind_apply_upload_submit_then_officer_queue(
         assert "验证码已发送" in page.inner_text("main")
         assert page.is_disabled("[data-testid=send-code]")  # the cool-down counts down
         _shot(page, "02-code-sent")
-        page.fill("#id_code", _code(sms, MOBILE))
+        page.fill("#id_code", sms_code(sms, MOBILE))
         with page.expect_navigation():
             page.click("[data-testid=login]")
         assert page.url.endswith("/portal/bind/"), page.url
@@ -212,7 +193,7 @@ def test_page_weight_and_no_foreign_requests(chromium, live_server, demo, sms, c
         page.fill("#id_mobile", MOBILE)
         with page.expect_navigation():
             page.click("[data-testid=send-code]")
-        page.fill("#id_code", _code(sms, MOBILE))
+        page.fill("#id_code", sms_code(sms, MOBILE))
         with page.expect_navigation():
             page.click("[data-testid=login]")
         for path in (
@@ -258,7 +239,7 @@ def test_assisted_session_at_the_window(chromium, live_server, demo, sms):
         with page.expect_navigation():
             page.click("[data-testid=send-consent]")
         _shot(page, "15-assist-consent")
-        page.fill("#id_code", _code(sms, "13700009901"))
+        page.fill("#id_code", sms_code(sms, "13700009901"))
         with page.expect_navigation():
             page.click("[data-testid=confirm-consent]")
         banner = page.inner_text("[data-testid=assist-banner]")

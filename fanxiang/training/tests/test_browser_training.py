@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from fanxiang.conftest import DEMO_PASSWORD
-from fanxiang.core.tests.browser import Watcher, launched_chromium
+from fanxiang.core.tests.browser import Watcher, launched_chromium, screenshot, sms_code
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -53,26 +53,8 @@ def browser():
         yield browser
 
 
-@pytest.fixture
-def sms(settings):
-    from fanxiang.notifications.sms import LocmemBackend
-
-    settings.FANXIANG_SMS_BACKEND = "fanxiang.notifications.sms.LocmemBackend"
-    LocmemBackend.reset()
-    yield LocmemBackend.outbox
-    LocmemBackend.reset()
-
-
-def _sms_code(outbox, mobile: str) -> str:
-    for message in reversed(outbox):
-        if message.to == mobile:
-            return re.search(r"(\d{6})", message.text).group(1)
-    raise AssertionError("no code sent")
-
-
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"training-{name}.png"), full_page=True)
+    screenshot(page, SHOTS / f"training-{name}.png", full_page=True)
 
 
 def _fits(page) -> None:
@@ -217,7 +199,7 @@ def test_teacher_roll_qr_phone_checkin_certificate_and_public_verification(brows
     phone.fill("#id_mobile", MOBILE)
     with phone.expect_navigation():
         phone.click("[data-testid=send-code]")
-    phone.fill("#id_code", _sms_code(sms, MOBILE))
+    phone.fill("#id_code", sms_code(sms, MOBILE))
     with phone.expect_navigation():
         phone.click("[data-testid=login]")
     with phone.expect_navigation():
