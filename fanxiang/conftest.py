@@ -218,11 +218,70 @@ def django_db_modify_db_settings(
             )
 
 
+class _InFlight:
+    """The live server's application, counting the requests it is answering: a browser test's page may
+    leave requests behind it (an HTMX poll, a navigation cut short) that the server still answers after the
+    test's last line, on the test database's one in-memory SQLite connection. The teardown waits for them
+    before it flushes and restores the tables, so no late request reads or writes between the two."""
+
+    def __init__(self, app) -> None:
+        import threading
+
+        self.app = app
+        self.active = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.active += 1
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Closing(result, self._done)
+
+    def _done(self) -> None:
+        with self.changed:
+            self.active -= 1
+            self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 15.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.active == 0, timeout)
+
+
+class _Closing:
+    """A response iterable that reports once when the server has closed it (sent or cut off)."""
+
+    def __init__(self, result, done) -> None:
+        self.result, self.done = result, done
+
+    def __iter__(self):
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.result, "close"):
+                self.result.close()
+        finally:
+            done, self.done = self.done, None
+            if done is not None:
+                done()
+
+
+_LIVE: list[_InFlight] = []
+
+
 @pytest.fixture(scope="session")
 def live_server(django_db_setup, live_server):
     """pytest-django's live server, started only once the test database exists: started before (a browser
     test being a worker's first database test), it would not share the in-memory SQLite connection, and
-    each of its request threads would open one of its own."""
+    each of its request threads would open one of its own. Its requests are counted (``_InFlight``)."""
+    httpd = live_server.thread.httpd
+    tracker = _InFlight(httpd.get_app())
+    httpd.set_app(tracker)
+    _LIVE.append(tracker)
     return live_server
 
 
@@ -267,6 +326,8 @@ def pytest_runtest_teardown(item, nextitem):
     committed, so the tests that follow find it (a reload inside their rolled-back transaction
     would be repeated by every one of them). The cache (lockout and throttle counters, counts
     keyed by user) is not flushed with the tables, so it is cleared too."""
+    if _LIVE and "live_server" in getattr(item, "fixturenames", ()):
+        _LIVE[0].wait_idle()
     result = yield
     if nextitem is not None and _is_transactional(item):
         from django.core.cache import cache
