@@ -6,6 +6,7 @@
   409 ``training.already_checked_in``
 * ``POST /sessions/{id}/watch`` ``{"enrolment"?, "watched_seconds"}`` — the trainee's player (online sessions)
 * ``GET /sessions/{id}/roll`` and ``POST /sessions/{id}/marks`` ``{"enrolment", "present", "reason"}`` (teacher/staff)
+* ``POST /classes/{id}/assessments`` ``{"results": [{"enrolment", "passed"}]}`` → ``{"recorded", "completed"}``
 * ``POST /classes/{id}/certificates`` → ``{"issued", "refused": [{"enrolment", "code", "message"}]}``
 * ``POST /certificates/{id}/revoke`` ``{"reason"}``
 * ``GET /certificates/verify/{code}`` without login → ``{"valid", "status", "programme", "class", "issued_on",
@@ -26,6 +27,7 @@ from fanxiang.portal.api_common import actor_of, person_id
 from fanxiang.portal.auth import portal_auth
 from fanxiang.training import attendance as att
 from fanxiang.training import certificates as certs
+from fanxiang.training import completion
 from fanxiang.training.models import Certificate, ClassSession, TrainingClass
 
 router = Router(tags=["创业培训·签到与证书"])
@@ -209,6 +211,39 @@ def mark(request, session_id: int, payload: MarkIn):
         request=request,
     )
     return _mark_out(a)
+
+
+# --------------------------------------------------------------------------- assessment results
+
+
+class AssessmentResultIn(InputSchema):
+    enrolment: int
+    passed: bool
+
+
+class AssessmentsIn(InputSchema):
+    results: list[AssessmentResultIn]
+
+
+class AssessmentsOut(Schema):
+    recorded: int
+    completed: int
+
+
+@router.post(
+    "/classes/{int:class_id}/assessments",
+    response={200: AssessmentsOut, **ERRORS},
+    summary="登记考核结果并判定结业",
+)
+def assessments(request, class_id: int, payload: AssessmentsIn):
+    klass = completion.class_for_assessments(request.auth, class_id)
+    result = completion.assessments_record(
+        actor=request.auth,
+        training_class=klass,
+        results=[r.model_dump() for r in payload.results],
+        request=request,
+    )
+    return {"recorded": result.recorded, "completed": result.completed}
 
 
 # --------------------------------------------------------------------------- certificates

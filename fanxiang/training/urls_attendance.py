@@ -13,6 +13,7 @@ urlpatterns = [
     path("training/sessions/<int:pk>/roll/live/", v.session_roll_live, name="session_roll_live"),
     path("training/sessions/<int:pk>/marks/", v.session_mark, name="session_mark"),
     path("training/classes/<int:pk>/certificates/", v.class_certificates, name="class_certificates"),
+    path("training/classes/<int:pk>/assessments/", v.class_assessments, name="class_assessments"),
     path("training/certificates/<int:pk>/pdf/", v.certificate_pdf, name="certificate_pdf"),
     path("training/certificates/<int:pk>/revoke/", v.certificate_revoke, name="certificate_revoke"),
     path("portal/training/checkin/<int:session_id>/", v.portal_checkin, name="portal_checkin"),

@@ -37,7 +37,7 @@ from fanxiang.regions.models import Region
 from fanxiang.training import imports as enrol_import
 from fanxiang.training import selectors, services, teachers
 from fanxiang.training.choices import ClassStatus, ProgrammeKind
-from fanxiang.training.completion import completion_of
+from fanxiang.training.completion import ASSESSMENT_STATES, completion_of, may_record_assessments
 from fanxiang.training.forms import (
     ClassFilter,
     ClassForm,
@@ -387,6 +387,9 @@ def _detail_context(request, klass: TrainingClass, *, enrol_form=None, session_f
             for e in klass.events.order_by("at", "id")
         ],
         "certificates_url": attendance_url("class_certificates", klass.pk),
+        "assessments_url": attendance_url("class_assessments", klass.pk)
+        if klass.status in ASSESSMENT_STATES and may_record_assessments(user, klass)
+        else None,
         "claim": SubsidyClaim.objects.for_user(user).filter(training_class=klass).first(),
         "may_claim": klass.status == ClassStatus.FINISHED and selectors.may(user, SubsidyClaim, ADD, klass),
         "import_url": reverse("training:enrolment_import", args=[klass.pk]),

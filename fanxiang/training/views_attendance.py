@@ -27,6 +27,7 @@ from fanxiang.core.views import refuse_http
 from fanxiang.portal.views import Ctx, portal_page
 from fanxiang.training import attendance as att
 from fanxiang.training import certificates as certs
+from fanxiang.training import completion
 from fanxiang.training.completion import completion_of
 from fanxiang.training.models import Certificate, ClassSession, Enrolment, TrainingClass
 from fanxiang.training.selectors import may
@@ -269,3 +270,31 @@ def verify(request, code: str):
     if cert is None:
         return render(request, "training/verify.html", {**context, "found": None}, status=404)
     return render(request, "training/verify.html", {**context, "found": certs.verification(cert)})
+
+
+# --------------------------------------------------------------------------- staff: assessment results
+
+
+@login_required
+@require_POST
+def class_assessments(request, pk: int):
+    """The 考核结果 form of the class page: per trainee ``passed_<enrolment>`` = ``1`` / ``0`` / empty
+    (未考核, nothing recorded); all rows saved at once, then completion re-decided."""
+    try:
+        klass = completion.class_for_assessments(request.user, pk)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    results = []
+    for key, value in request.POST.items():
+        if key.startswith("passed_") and key[7:].isdigit() and value in ("1", "0"):
+            results.append({"enrolment": int(key[7:]), "passed": value == "1"})
+    results.sort(key=lambda r: r["enrolment"])
+    try:
+        done = completion.assessments_record(
+            actor=request.user, training_class=klass, results=results, request=request
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"已登记{done.recorded}名学员的考核结果，其中{done.completed}人结业。")
+    return redirect("training:class_detail", pk=klass.pk)
