@@ -63,9 +63,9 @@ class TrainingConfig(AppConfig):
             "training.classsession",
             "training.enrolment",
             "training.subsidyclaimline",
-            "training.objection",
         ):
             grant(provider, label, {VIEW, EXPORT})
+        # no grant on objections (异议): who objected to a claim stays with the county, not the institution
         for label, actions in (
             ("training.trainingclass", {VIEW, CHANGE, EXPORT}),
             ("training.attendance", {VIEW, ADD, CHANGE, EXPORT}),

@@ -48,6 +48,7 @@ from fanxiang.core.scope import CHANGE, VIEW, can, get_for_user
 from fanxiang.core.validators import validate_text
 from fanxiang.training.choices import AttendanceSource, ClassMode, ClassStatus, EnrolmentStatus
 from fanxiang.training.models import Attendance, ClassSession, Enrolment, Parameters
+from fanxiang.training.teachers import teaches
 
 CODE_DIGITS = 6
 LOOKBACK_WINDOWS = 120  # how far back a code is recognised as "expired" rather than "invalid"
@@ -147,7 +148,7 @@ def _ensure_open(session: ClassSession, now: dt.datetime) -> None:
 
 
 def is_teacher(user: Any, session: ClassSession) -> bool:
-    return bool(getattr(user, "pk", None)) and session.training_class.teachers.filter(pk=user.pk).exists()
+    return teaches(user, session.training_class)
 
 
 def session_for_staff(user: Any, session_id: int, action: str = VIEW) -> ClassSession:

@@ -394,7 +394,9 @@ def claim_pay_top_up(
             )
         )
         due = sum((line.top_up_amount for line in lines), ZERO)
-        if due <= 0:
+        # the follow-up's decision (amount_top_up_due) is what may be paid: lines topped up some other way
+        # (a follow-up recorded before top-ups were paid as their own step) are not paid again
+        if due <= 0 or due != claim.amount_top_up_due:
             raise Conflict("training.no_top_up_due", "跟踪核查未确定应补拨的学员，无需登记补拨。")
         if paid_on < claim.followed_up_on:
             raise InvalidInput.field(
@@ -437,7 +439,9 @@ def objection_record(
     enrolment = None
     line_id = data.get("line")
     if line_id not in (None, ""):
-        line = claim.lines.filter(pk=line_id).select_related("enrolment").first()
+        if not (str(line_id).isascii() and str(line_id).isdigit()):
+            raise InvalidInput.field("line", "training.line_invalid", "公示名单中没有该学员。")
+        line = claim.lines.filter(pk=int(line_id)).select_related("enrolment").first()
         if line is None:
             raise InvalidInput.field("line", "training.line_invalid", "公示名单中没有该学员。")
         enrolment = line.enrolment

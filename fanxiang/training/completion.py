@@ -21,7 +21,8 @@ from fanxiang.core import audit
 from fanxiang.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound
 from fanxiang.core.scope import CHANGE, can
 from fanxiang.training.choices import ClassStatus, EnrolmentStatus
-from fanxiang.training.models import Enrolment, TrainingClass
+from fanxiang.training.models import Certificate, Enrolment, TrainingClass
+from fanxiang.training.teachers import teaches
 
 
 def hours_text(value: Decimal) -> str:
@@ -91,7 +92,7 @@ def may_record_assessments(user: Any, training_class: TrainingClass) -> bool:
     Not ``Enrolment`` CHANGE: the institution holds no such grant (it would let it withdraw trainees)."""
     if not getattr(user, "pk", None):
         return False
-    if training_class.teachers.filter(pk=user.pk).exists():
+    if teaches(user, training_class):
         return True
     return can(
         user,
@@ -181,6 +182,20 @@ def assessments_record(
                     f"results.{i}.enrolment",
                     "training.enrolment_invalid",
                     f"第{i + 1}行：该学员未报名本培训班。",
+                )
+        errors.raise_if_any()
+        # a certificate in force stands for the result it was issued on: revoke it first to change that
+        certified = set(
+            Certificate.objects.filter(enrolment_id__in=list(found), revoked=False).values_list(
+                "enrolment_id", flat=True
+            )
+        )
+        for i, (pk, passed) in enumerate(pairs):
+            if pk in certified and found[pk].assessment_passed != passed:
+                errors.add(
+                    f"results.{i}.passed",
+                    "training.certificate_issued",
+                    f"第{i + 1}行：该学员已发结业证书，须先撤销证书再更改考核结果。",
                 )
         errors.raise_if_any()
         for pk, passed in pairs:

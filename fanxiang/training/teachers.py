@@ -49,6 +49,17 @@ def teacher_options(training_class: TrainingClass) -> QuerySet[User]:
     )
 
 
+def teaches(user: Any, training_class: TrainingClass) -> bool:
+    """The user is on the class's teachers and still may teach it (active, of its institution, holding the
+    role over its county): a teacher who left the institution or lost the role no longer counts."""
+    if not getattr(user, "pk", None):
+        return False
+    return (
+        training_class.teachers.filter(pk=user.pk).exists()
+        and teacher_options(training_class).filter(pk=user.pk).exists()
+    )
+
+
 def may_set_teachers(user: Any, training_class: TrainingClass) -> bool:
     return training_class.status not in CLOSED and may(user, TrainingClass, CHANGE, training_class)
 

@@ -47,7 +47,12 @@ def _public_rows(claim: SubsidyClaim) -> list[dict]:
 def publicity(request):
     """The public 公示 list (GET) and the public objection form (POST)."""
     if request.method == "POST":
-        claim = claims.public_claims().filter(pk=request.POST.get("claim") or 0).first()
+        claim_id = request.POST.get("claim", "")
+        claim = (
+            claims.public_claims().filter(pk=int(claim_id)).first()
+            if claim_id.isascii() and claim_id.isdigit()
+            else None
+        )
         if claim is None:
             messages.error(request, "该公示不在公示期内，不能在线提交异议。")
         else:

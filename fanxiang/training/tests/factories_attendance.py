@@ -38,8 +38,20 @@ def officer(code: str = "411625") -> User:
     return User.objects.get(pk=user.pk)
 
 
-def teacher() -> User:
-    return User.objects.create(username=f"att_teacher_{next(_seq)}", real_name="授课教师")
+def teacher(klass: TrainingClass | None = None) -> User:
+    """A teacher; with ``klass``, made one of the class's institution (see :func:`bind_teacher`)."""
+    user = User.objects.create(username=f"att_teacher_{next(_seq)}", real_name="授课教师")
+    if klass is not None:
+        bind_teacher(user, klass)
+    return User.objects.get(pk=user.pk)
+
+
+def bind_teacher(user: User, klass: TrainingClass) -> None:
+    """What makes a user count as the class's teacher: a user of its institution holding the institution
+    role over its county, on the class's teachers."""
+    User.objects.filter(pk=user.pk).update(organization=klass.provider.organization)
+    RoleAssignment.objects.get_or_create(user=user, role=Role.TRAINING_PROVIDER, region=klass.region)
+    klass.teachers.add(user)
 
 
 def programme(hours: str = "70", kind: str = ProgrammeKind.SYB) -> Programme:
@@ -77,6 +89,8 @@ def make_class(
         status=status,
     )
     klass.teachers.set(teachers)
+    for t in teachers:
+        bind_teacher(t, klass)
     return klass
 
 

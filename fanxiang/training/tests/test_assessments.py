@@ -205,3 +205,42 @@ def test_no_form_for_a_class_that_is_not_running(demo):
     client.force_login(demo["officer_411625"])
     page = client.get(f"/training/classes/{klass.pk}/").content.decode()
     assert page.count("保存考核结果") == 0 and 'data-testid="assessments-form"' not in page
+
+
+def test_a_certified_result_is_not_changed_until_the_certificate_is_revoked():
+    from fanxiang.training.models import Certificate
+
+    officer = f.officer()
+    klass = f.make_class(status=ClassStatus.FINISHED)
+    e = _trainee(klass, "70")
+    assessments_record(actor=officer, training_class=klass, results=[{"enrolment": e.pk, "passed": True}])
+    cert = Certificate.objects.create(enrolment=e, number="T-CERT-1", verify_code="tcert1", issued_on=f.DAY)
+    with pytest.raises(DomainError) as exc:
+        assessments_record(
+            actor=officer, training_class=klass, results=[{"enrolment": e.pk, "passed": False}]
+        )
+    assert exc.value.code == "training.certificate_issued"
+    e.refresh_from_db()
+    assert e.assessment_passed is True and e.completed is True
+    # the same result again is no change; after revocation the result may change
+    assessments_record(actor=officer, training_class=klass, results=[{"enrolment": e.pk, "passed": True}])
+    Certificate.objects.filter(pk=cert.pk).update(revoked=True)
+    assessments_record(actor=officer, training_class=klass, results=[{"enrolment": e.pk, "passed": False}])
+    e.refresh_from_db()
+    assert e.assessment_passed is False and e.completed is False
+
+
+def test_a_teacher_who_left_the_institution_no_longer_records():
+    klass = f.make_class(status=ClassStatus.RUNNING)
+    teacher = f.teacher(klass)
+    e = _trainee(klass, "62")
+    from fanxiang.accounts.models import User
+
+    User.objects.filter(pk=teacher.pk).update(organization=f.provider().organization)
+    with pytest.raises(DomainError) as exc:
+        assessments_record(
+            actor=User.objects.get(pk=teacher.pk),
+            training_class=klass,
+            results=[{"enrolment": e.pk, "passed": True}],
+        )
+    assert exc.value.code == "not_found"

@@ -159,8 +159,7 @@ def test_checkin_refused_when_class_not_running():
 
 def test_teacher_mark_needs_a_reason_and_is_audited(setup):
     klass, s, e = setup
-    t = f.teacher()
-    klass.teachers.add(t)
+    t = f.teacher(klass)
     for blank in ("", "   ", None):
         with pytest.raises(DomainError) as exc:
             att.attendance_mark(session=s, enrolment_id=e.pk, present=True, reason=blank, actor=t, now=NOON)

@@ -139,10 +139,9 @@ def test_teacher_roll_qr_phone_checkin_certificate_and_public_verification(brows
     today = timezone.localdate()
     klass, session = _running_class(today)
     session.refresh_from_db()
-    teacher = fa.teacher()
+    teacher = fa.teacher(klass)
     teacher.set_password(DEMO_PASSWORD)
     teacher.save()
-    klass.teachers.add(teacher)
     trainees = [f.person("411625") for _ in range(3)]
     enrolments = [
         services.enrolment_create(
