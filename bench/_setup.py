@@ -74,3 +74,43 @@ def bench_entrepreneur(
         category="returning_migrant_worker",
         counted_on=counted_on,
     )
+
+
+def pg_url() -> str | None:
+    """The PostgreSQL URL a benchmark runs against (BENCH_DATABASE_URL in the child, else DATABASE_URL)."""
+    for key in ("BENCH_DATABASE_URL", "DATABASE_URL"):
+        url = os.environ.get(key, "")
+        if url.startswith(("postgres://", "postgresql://")):
+            return url
+    return None
+
+
+def run_in_scratch_pg(script: str, prefix: str, env: dict | None = None, banner: str = "") -> int | None:
+    """Run ``script --child`` with BENCH_DATABASE_URL on a scratch database ``<prefix>_<pid>`` created next to
+    DATABASE_URL's and dropped afterwards; its exit status, or None (reason printed) when DATABASE_URL is not
+    PostgreSQL or the server cannot be reached."""
+    import subprocess
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = pg_url()
+    if url is None:
+        print("PostgreSQL skipped: DATABASE_URL does not point at PostgreSQL", flush=True)
+        return None
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}"
+    try:
+        admin = psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL skipped: cannot connect ({exc})", flush=True)
+        return None
+    if banner:
+        print(banner, flush=True)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            child_env = {**(os.environ if env is None else env)}
+            child_env["BENCH_DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+            return subprocess.run([sys.executable, script, "--child"], env=child_env).returncode
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

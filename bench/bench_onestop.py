@@ -28,13 +28,11 @@ import datetime as dt
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from collections import defaultdict
-from urllib.parse import urlsplit, urlunsplit
 
-from _setup import bench_entrepreneur, percentiles, setup, token_client
+from _setup import bench_entrepreneur, percentiles, run_in_scratch_pg, setup, token_client
 
 N_SMALL = 2_000
 N_LARGE = int(os.environ.get("BENCH_ONESTOP_N", 200_000))
@@ -496,34 +494,9 @@ def child() -> None:
     print(f"peak RSS of the benchmark process: {peak:.0f} MB", flush=True)
 
 
-def _pg_url() -> str | None:
-    for key in ("BENCH_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(key, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return None
-
-
 def main() -> int:
-    url = _pg_url()
-    if url is None:
-        print("skipped: DATABASE_URL does not point at PostgreSQL", flush=True)
-        return 0
-    import psycopg
-
-    name = f"fanxiang_bench_onestop_{os.getpid()}"
-    try:
-        admin = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        print(f"skipped: cannot connect ({exc})", flush=True)
-        return 0
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            env = {**os.environ, "BENCH_DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}"))}
-            return subprocess.run([sys.executable, __file__, "--child"], env=env).returncode
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    code = run_in_scratch_pg(__file__, "fanxiang_bench_onestop")
+    return 0 if code is None else code
 
 
 if __name__ == "__main__":

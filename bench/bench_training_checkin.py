@@ -13,16 +13,13 @@ Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python ben
 """
 
 import datetime as dt
-import os
-import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
 
-from _setup import bench_entrepreneur, percentiles, setup
+from _setup import bench_entrepreneur, percentiles, run_in_scratch_pg, setup
 
 CLASSES = 10
 PER_CLASS = 30
@@ -192,34 +189,9 @@ def child() -> None:
         sys.exit(1)
 
 
-def _pg_url() -> str | None:
-    for key in ("BENCH_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(key, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return None
-
-
 def main() -> int:
-    url = _pg_url()
-    if url is None:
-        print("skipped: DATABASE_URL does not point at PostgreSQL", flush=True)
-        return 0
-    import psycopg
-
-    name = f"fanxiang_bench_checkin_{os.getpid()}"
-    try:
-        admin = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        print(f"skipped: cannot connect ({exc})", flush=True)
-        return 0
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            env = {**os.environ, "BENCH_DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}"))}
-            return subprocess.run([sys.executable, __file__, "--child"], env=env).returncode
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    code = run_in_scratch_pg(__file__, "fanxiang_bench_checkin")
+    return 0 if code is None else code
 
 
 if __name__ == "__main__":

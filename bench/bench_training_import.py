@@ -45,9 +45,8 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from urllib.parse import urlsplit, urlunsplit
 
-from _setup import setup
+from _setup import run_in_scratch_pg, setup
 from bench_import import check_char, make_rows
 
 ROWS = int(os.environ.get("BENCH_TRAINING_ROWS", "10000"))
@@ -287,14 +286,6 @@ def _check_report(report, n: int, planted: dict[int, str], mode: str) -> None:
     assert report.committed == (mode == "partial"), report
 
 
-def _pg_url() -> str | None:
-    for key in ("BENCH_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(key, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return None
-
-
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE_URL"}
     wanted = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
@@ -304,26 +295,8 @@ def main() -> int:
         code = subprocess.run([sys.executable, __file__, "--child"], env=env).returncode
     if "postgresql" not in wanted:
         return code
-    url = _pg_url()
-    if url is None:
-        print("PostgreSQL skipped: DATABASE_URL does not point at PostgreSQL", flush=True)
-        return code
-    import psycopg
-
-    name = f"fanxiang_bench_trnimport_{os.getpid()}"
-    try:
-        admin = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL skipped: cannot connect ({exc})", flush=True)
-        return code
-    print("== PostgreSQL", flush=True)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            env["BENCH_DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-            return subprocess.run([sys.executable, __file__, "--child"], env=env).returncode or code
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg = run_in_scratch_pg(__file__, "fanxiang_bench_trnimport", env=env, banner="== PostgreSQL")
+    return code if pg is None else (pg or code)
 
 
 if __name__ == "__main__":
