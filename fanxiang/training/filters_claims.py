@@ -20,12 +20,19 @@ from fanxiang.training.models import SubsidyClaim
 
 
 def claim_counties(user: Any, action: str = VIEW) -> list[tuple[str, str]]:
-    """The counties where ``user`` may ``action`` subsidy claims (the county dropdown)."""
+    """The counties where ``user`` may ``action`` subsidy claims (the county dropdown): through a region
+    grant, or an organization grant (a training institution's claims in the counties it holds)."""
     scope = resolve(user, SubsidyClaim, action)
     if scope.empty:
         return []
     counties = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")
-    return [(r.code, r.name) for r in counties if scope.all or scope.covers_path(r.tree_path)]
+    return [
+        (r.code, r.name)
+        for r in counties
+        if scope.all
+        or scope.covers_path(r.tree_path)
+        or any(r.tree_path.startswith(g.region_path) for g in scope.org_grants)
+    ]
 
 
 # the to-do inbox's kinds of waiting claims (fanxiang.training.todos_claims): the step each waits for and

@@ -55,3 +55,12 @@ def test_top_up_is_paid_only_as_the_follow_up_decided():
     assert exc.value.code == "training.no_top_up_due"
     claim.refresh_from_db()
     assert claim.top_up_paid_on is None
+
+
+def test_the_institutions_county_filter_lists_the_counties_it_holds(demo):
+    from fanxiang.training.filters_claims import claim_counties
+    from fanxiang.training.tests.test_provider_role import PROVIDER
+
+    assert claim_counties(demo[PROVIDER]) == [("411625", "郸城县")]
+    assert ("411628", "鹿邑县") in claim_counties(demo["city_admin"])
+    assert claim_counties(demo["officer_411625"]) == [("411625", "郸城县")]
