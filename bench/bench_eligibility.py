@@ -29,7 +29,6 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 N_PEOPLE = 20_000
 N_APPLICATIONS = 40_000
@@ -212,47 +211,13 @@ def measure() -> None:
         )
 
 
-def _pg_url() -> str | None:
-    for name in ("BENCH_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return None
-
-
-def _run_child(database_url: str | None) -> int:
-    env = dict(os.environ)
-    env.pop("BENCH_DATABASE_URL", None)
-    if database_url:
-        env["BENCH_DATABASE_URL"] = database_url
-    here = Path(__file__).resolve().parent
-    return subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child"], cwd=here, env=env
-    ).returncode
-
-
 def main() -> int:
-    rc = _run_child(None)  # SQLite in a temp dir
-    url = _pg_url()
-    if url is None:
-        print("[postgresql] skipped: DATABASE_URL does not point at PostgreSQL", flush=True)
-        return rc
-    import psycopg
+    from _setup import run_in_scratch_pg
 
-    parts = urlsplit(url)
-    name = f"fanxiang_bench_elig_{os.getpid()}"
-    try:
-        admin = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        print(f"[postgresql] skipped: cannot connect ({exc})", flush=True)
-        return rc
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            rc = _run_child(urlunsplit(parts._replace(path=f"/{name}"))) or rc
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return rc
+    env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE_URL"}
+    rc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child"], env=env).returncode
+    pg = run_in_scratch_pg(str(Path(__file__).resolve()), "fanxiang_bench_elig", env=env)  # after SQLite
+    return rc if pg is None else (pg or rc)
 
 
 if __name__ == "__main__":
