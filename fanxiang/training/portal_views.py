@@ -26,11 +26,11 @@ from django.views.decorators.http import require_POST
 from fanxiang.core.audit import acting_as
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.portal.views import Ctx, _need_person, _page, portal_page
-from fanxiang.training import services
+from fanxiang.training import selectors_portal, services
 from fanxiang.training.attendance import CHECKIN_STATES
 from fanxiang.training.choices import EnrolmentSource, EnrolmentStatus, ProgrammeKind, VillagePost
 from fanxiang.training.completion import completion_of
-from fanxiang.training.models import Attendance, Certificate, Enrolment, TrainingClass
+from fanxiang.training.models import Enrolment, TrainingClass
 
 
 def _url(name: str, *args: Any) -> str | None:
@@ -40,34 +40,9 @@ def _url(name: str, *args: Any) -> str | None:
         return None
 
 
-def open_classes(person: Any, today: dt.date) -> list[TrainingClass]:
-    """Classes of the person's county taking enrolments that have not ended."""
-    county = person.region.county if person.region_id else None
-    if county is None:
-        return []
-    return list(
-        TrainingClass.objects.filter(region=county, status__in=services.ENROLLING, end_date__gte=today)
-        .select_related("programme", "provider__organization", "region")
-        .prefetch_related("programme__rules")
-        .order_by("start_date", "id")[:50]
-    )
-
-
 def _own_class(ctx: Ctx, pk: int) -> TrainingClass:
-    """A class the person may see: one of their county's open classes, or one they are enrolled in."""
-    klass = (
-        TrainingClass.objects.select_related("programme", "provider__organization", "region")
-        .prefetch_related("sessions", "programme__rules")
-        .filter(pk=pk)
-        .first()
-    )
-    county = ctx.person.region.county if ctx.person.region_id else None
+    klass = selectors_portal.own_class(ctx.person, pk)
     if klass is None:
-        raise Http404
-    mine = klass.enrolments.filter(entrepreneur_id=ctx.person_id).exists()
-    if not mine and not (
-        county is not None and klass.region_id == county.pk and klass.status in services.ENROLLING
-    ):
         raise Http404
     return klass
 
@@ -117,22 +92,7 @@ def portal_enrol(
 
 
 def _my_rows(ctx: Ctx, today: dt.date) -> list[dict]:
-    enrolments = list(
-        Enrolment.objects.filter(entrepreneur_id=ctx.person_id)
-        .select_related("training_class__programme", "training_class__region")
-        .prefetch_related("training_class__sessions", "training_class__programme__rules")
-        .order_by("-training_class__start_date", "-id")
-    )
-    certs = {
-        c.enrolment_id: c
-        for c in Certificate.objects.filter(enrolment__in=[e.pk for e in enrolments], revoked=False)
-    }
-    marks = {
-        (enrolment_id, session_id): hours > 0
-        for enrolment_id, session_id, hours in Attendance.objects.filter(
-            enrolment__in=[e.pk for e in enrolments], session__date=today
-        ).values_list("enrolment_id", "session_id", "hours")
-    }
+    enrolments, certs, marks = selectors_portal.my_training(ctx.person_id, today)
     rows = []
     for e in enrolments:
         klass = e.training_class
@@ -172,7 +132,7 @@ def my_training(request, ctx: Ctx):
     today = timezone.localdate()
     rows = _my_rows(ctx, today)
     mine = {r["klass"].pk for r in rows if r["e"].status == EnrolmentStatus.ENROLLED}
-    classes = [k for k in open_classes(ctx.person, today) if k.pk not in mine]
+    classes = [k for k in selectors_portal.open_classes(ctx.person, today) if k.pk not in mine]
     return _page(
         request,
         "training/portal_my_training.html",
