@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
     "fanxiang.core.api.ApiJsonErrorsMiddleware",
+    "fanxiang.core.error_pages.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "fanxiang.urls"

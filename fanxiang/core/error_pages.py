@@ -1,13 +1,17 @@
 """Chinese error pages (403, 404, 500): staff style, or portal style for the portal and the public policy
 pages, each with a way home. Rendered without a request context (no context processor, no database), so
-they work even when the error came from the database; under /api/ the answer stays the API's JSON."""
+they work even when the error came from the database; under /api/ the answer stays the API's JSON.
+
+:class:`NotFoundPageMiddleware` shows the Chinese 404 for a record a view refused (``Http404``: another
+county's link, a missing id) in development too, where Django would answer with its English debug page;
+a URL no route matches keeps the debug page while ``DEBUG`` is on."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
-PUBLIC_PREFIXES = ("/portal/", "/policies/public/")
+PUBLIC_PREFIXES = ("/portal/", "/policies/public/", "/training/public/", "/verify/")
 
 PAGES = {
     403: ("forbidden", "无权访问", "您没有访问此页面的权限，或该记录不属于您的管辖范围。"),
@@ -52,3 +56,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render_error(request, 500)
+
+
+class NotFoundPageMiddleware:
+    """A view's ``Http404`` answers with the Chinese 404 page whatever ``DEBUG`` says (API paths left to
+    the API's own JSON errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and not request.path.startswith("/api/"):
+            return page_not_found(request, exception)
+        return None

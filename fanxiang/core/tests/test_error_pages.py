@@ -37,7 +37,9 @@ def test_staff_404_is_chinese_with_way_home(web):
 
 
 @override_settings(DEBUG=False)
-@pytest.mark.parametrize("url", ["/portal/no-such-page/", "/policies/public/no-such-page/"])
+@pytest.mark.parametrize(
+    "url", ["/portal/no-such-page/", "/policies/public/no-such-page/", "/training/public/no-such-page/"]
+)
 def test_portal_and_public_404_are_portal_style(db, url):
     response = Client().get(url)
     assert response.status_code == 404
@@ -46,6 +48,22 @@ def test_portal_and_public_404_are_portal_style(db, url):
     assert 'href="/portal/" data-testid="error-home">返回门户首页</a>' in html
     assert "portal/portal.css" in html
     chinese(html)
+
+
+@override_settings(DEBUG=True)
+def test_another_countys_record_is_the_chinese_404_in_development_too(web):
+    """make run has DEBUG on: a clerk following another county's link reads the Chinese page, not Django's
+    English debug page (a URL no route matches keeps the debug page for developers)."""
+    from fanxiang.entrepreneurs.tests.scope_cases import make_person
+
+    theirs = make_person("411628")
+    response = web("officer_411625").get(f"/entrepreneurs/{theirs.pk}/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'data-style="staff"' in html and "页面不存在" in html and "返回首页" in html
+    assert "DEBUG" not in html and "Page not found" not in html
+    chinese(html)
+    assert web("officer_411628").get(f"/entrepreneurs/{theirs.pk}/").status_code == 200
 
 
 @override_settings(DEBUG=False)
