@@ -56,6 +56,11 @@ def targets_panel(request) -> dict | None:
                 if progress and progress["ratio"] is not None
                 else "—",
                 "bar": min(100.0, float(progress["ratio"] or 0) * 100) if progress else 0,
+                # a loan target: all guaranteed loans beside it, and which borrowers count towards it
+                "all_loans": _show(t.indicator, progress["all_loans"])
+                if progress and progress.get("all_loans") is not None
+                else None,
+                "categories_label": progress.get("categories_label", "") if progress else "",
             }
         )
     return {

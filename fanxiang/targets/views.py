@@ -21,12 +21,20 @@ from fanxiang.core.views import (
     ServiceFormView,
     get_scoped_or_404,
 )
+from fanxiang.loans.choices import BorrowerCategory
 from fanxiang.onestop.coverage import coverage_panel
 from fanxiang.regions.models import Region
 from fanxiang.regions.selectors import selectable_regions
 from fanxiang.targets import selectors, services
 from fanxiang.targets.filtersets import TargetFilter
-from fanxiang.targets.models import COUNT_INDICATORS, INDICATOR_UNITS, Indicator, Target
+from fanxiang.targets.models import (
+    COUNT_INDICATORS,
+    DEFAULT_LOAN_CATEGORIES,
+    INDICATOR_UNITS,
+    LOAN_INDICATORS,
+    Indicator,
+    Target,
+)
 
 COLUMNS = [
     Column("年度", "year"),
@@ -60,6 +68,8 @@ class TargetDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["children"] = selectors.target_breakdown(self.object, self.request.user)
+        if self.object.indicator in LOAN_INDICATORS:
+            ctx["categories_label"] = selectors.categories_label(selectors.loan_categories_of(self.object))
         return ctx
 
 
@@ -78,6 +88,14 @@ class TargetForm(ScopedForm):
     region = forms.ModelChoiceField(label="区划", queryset=selectable_regions())
     value = forms.DecimalField(label="目标值", max_digits=16, decimal_places=2, min_value=0)
     source = forms.CharField(label="依据", max_length=200, required=False)
+    loan_categories = forms.MultipleChoiceField(
+        label="计入目标的借款人类别（仅发放创业担保贷款指标）",
+        choices=BorrowerCategory.choices,
+        initial=DEFAULT_LOAN_CATEGORIES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="只统计所选类别借款人的贷款；全部担保贷款另行显示。",
+    )
 
 
 class TargetCreateView(ServiceFormView):
@@ -94,6 +112,8 @@ class TargetCreateView(ServiceFormView):
             region=d["region"],
             value=d["value"],
             source=d["source"],
+            # a loan indicator counts the ticked categories (none ticked: refused by the service)
+            loan_categories=d["loan_categories"] if d["indicator"] in LOAN_INDICATORS else None,
         )
 
     def success_url(self, result):

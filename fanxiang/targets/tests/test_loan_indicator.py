@@ -125,3 +125,36 @@ def test_home_panel_actual_counts_the_named_categories(loans, demo):
     target = Target.objects.get(year=loans["year"], indicator="guaranteed_loans", region=loans["city"])
     out = selectors.target_actuals([target])[target.pk]
     assert out["actual"] == Decimal("100000.00") and out["all_loans"] == Decimal("150000.00")
+
+
+def test_home_card_shows_all_guaranteed_loans_beside_the_indicator(loans, web):
+    body = web("city_admin").get("/").content.decode()
+    card = body.split('data-testid="target-card-guaranteed_loans"')[1].split('data-testid="target-card-')[0]
+    assert "已完成 100,000.00 元" in card
+    beside = re.search(r'data-testid="target-all-loans-411600">(.*?)</div>', card, re.S).group(1)
+    assert "全部担保贷款 150,000.00 元" in beside and "计入目标：返乡创业农民工" in beside
+
+
+def test_target_form_sets_the_categories_of_a_loan_target(loans, web):
+    client = web("city_admin")
+    form = client.get("/targets/new/").content.decode()
+    assert 'name="loan_categories"' in form and 'value="returning_migrant_worker"' in form
+    response = client.post(
+        "/targets/new/",
+        {"year": 2031, "indicator": "guaranteed_loans", "region": loans["city"].pk, "value": "1000.00",
+         "loan_categories": ["veteran", "returning_migrant_worker"]},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target = Target.objects.get(year=2031, indicator="guaranteed_loans", region=loans["city"])
+    assert target.loan_categories == ["veteran", "returning_migrant_worker"]
+    detail = client.get(f"/targets/{target.pk}/").content.decode()
+    assert "计入目标的借款人类别：复员转业退役军人、返乡创业农民工" in detail
+    # an indicator that is not counted from loans ignores the (default-ticked) categories
+    response = client.post(
+        "/targets/new/",
+        {"year": 2031, "indicator": "jobs_created", "region": loans["city"].pk, "value": "10",
+         "loan_categories": ["returning_migrant_worker"]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    jobs = Target.objects.get(year=2031, indicator="jobs_created", region=loans["city"])
+    assert 'data-testid="target-categories"' not in client.get(f"/targets/{jobs.pk}/").content.decode()
