@@ -75,6 +75,11 @@ def test_blacklist_and_lift_with_reason_and_period(people, web):
     assert 'data-testid="lift-form"' in body and 'data-testid="blacklist-form"' not in body
     listed = text(client.get("/credit/blacklist/"))
     assert "张三" in listed and "恶意拖欠贷款" in listed
+    officer = entry.recorded_by  # the recorder by name and Chinese role, never the login name
+    assert (
+        f"<td>{officer.real_name}（{officer.role_label}）</td>" in listed
+        and "（officer_411625）" not in listed
+    )
     # twice: refused with its code
     again = client.post(f"/credit/people/{zhang.pk}/blacklist/", {"reason": "再次"})
     assert again.status_code == 422 and "credit.already_blacklisted" in text(again)

@@ -372,6 +372,9 @@ def test_submit_approve_and_return_by_the_right_side(claimable, web):
     assert finance.post(f"/loans/subsidy-batches/{second.pk}/actions/approve/").status_code == 302
     second.refresh_from_db()
     assert second.status == "approved" and second.decided_by.username == "unit_liaison"
+    page = text(finance.get(f"/loans/subsidy-batches/{second.pk}/"))  # who acted: name and Chinese role
+    for user in (second.created_by, second.decided_by):
+        assert f"，{user.real_name}（{user.role_label}）" in page and f"（{user.username}）" not in page
 
 
 def test_statement_export_and_draft_delete(claimable, web):

@@ -191,6 +191,12 @@ def test_rule_editor_try_save_and_publish(web, doc_item, demo):
     ]}  # fmt: skip
     page = admin.get(saved["Location"]).content.decode()
     assert "载入 v2" in page and 'data-testid="publish-2"' in page
+    saver = version.created_by  # 保存人 by name and Chinese role, not the login name
+    for shown in (page, admin.get(f"/policies/items/{item.pk}/").content.decode()):
+        assert (
+            f"<td>{saver.real_name}（{saver.role_label}）</td>" in shown
+            and f"（{saver.username}）" not in shown
+        )
     published = admin.post(
         f"/policies/items/{item.pk}/rule/", {"action": "publish", "version_id": version.pk}
     )
