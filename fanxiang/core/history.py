@@ -7,11 +7,16 @@ from its scoped querysets (``transfers_for_user(user).filter(…)``) and hands t
 
 What a person reads of an entry comes from here too (:func:`history_rows`): the actor as name and Chinese
 role ("王市管（市级管理员）", never a login name or a role code), the action in Chinese (新增/修改/删除 …),
-and the changed fields by their Chinese labels — bookkeeping fields (ids, timestamps, "created by") left out.
+and the changed fields by their Chinese labels — bookkeeping fields (ids, timestamps, "created by") left out —
+with readable values: 是/否 for a yes/no field, the Chinese label of a stored code (the field's choices, or the
+model's ``history_value_labels`` for a field that stores codes without declaring choices, such as a JSON list
+of categories), a JSON list as "甲、乙", and a structured JSON value (a check result, a formula) as 已更新.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -98,6 +103,47 @@ def _shown(value: Any) -> str:
     return "" if value in (None, "None") else str(value)
 
 
+YES_NO = {"True": "是", "False": "否"}
+STRUCTURED = "已更新"
+
+
+def _value_labels(model: type[models.Model], field: Any) -> dict[str, str]:
+    """Chinese label per stored code of a field: the model's ``history_value_labels[name]`` (choices of a
+    field that stores codes without declaring them), else the field's own choices."""
+    declared = getattr(model, "history_value_labels", {}).get(field.name)
+    if declared is None:  # declared choices only (a relation's choices would query every row)
+        declared = field.flatchoices if getattr(field, "choices", None) else []
+    return {str(code): str(label) for code, label in declared}
+
+
+def _parsed(value: str) -> Any:
+    for parse in (json.loads, ast.literal_eval):  # auditlog keeps a JSON field's value as its Python repr
+        try:
+            return parse(value)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return value
+
+
+def _readable(field: Any, labels: dict[str, str], value: Any) -> str:
+    """A logged value as a person reads it (codes never shown when a label is known)."""
+    if isinstance(field, models.JSONField):
+        data = _parsed(value) if isinstance(value, str) else value
+        if data in ([], {}, None, "", "None"):
+            return ""
+        if isinstance(data, list) and all(
+            isinstance(x, (str, int)) and not isinstance(x, bool) for x in data
+        ):
+            return "、".join(labels.get(str(x), str(x)) for x in data)
+        if isinstance(data, (dict, list)):
+            return STRUCTURED
+        value = data
+    value = _shown(value)
+    if isinstance(field, models.BooleanField):
+        return YES_NO.get(value, value)
+    return labels.get(value, value)
+
+
 def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
     """``(Chinese field label, before, after)`` per changed field of the entry, in the model's terms (choice
     labels, related objects by name); bookkeeping fields and fields with no Chinese label are left out."""
@@ -123,14 +169,22 @@ def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
         if not _CJK.search(label):
             continue
         is_m2m = isinstance(values, dict) and values.get("type") == "m2m"
-        shown = values if is_m2m else display.get(label, values)
+        # a JSON field's raw value: its display form is a truncated repr
+        shown = values if is_m2m or isinstance(field, models.JSONField) else display.get(label, values)
         if isinstance(shown, dict) and shown.get("type") == "m2m":
             objects = "、".join(map(str, shown.get("objects", [])))
             rows.append((label, "", f"{shown.get('operation', '')}：{objects}"))
         elif isinstance(shown, (list, tuple)) and len(shown) == 2:
-            rows.append((label, _shown(shown[0]), _shown(shown[1])))
+            labels = _value_labels(model, field)
+            rows.append(
+                (
+                    label,
+                    _readable(field, labels, shown[0]),
+                    _readable(field, labels, shown[1]),
+                )
+            )
         else:
-            rows.append((label, "", _shown(shown)))
+            rows.append((label, "", _readable(field, _value_labels(model, field), shown)))
     return rows
 
 

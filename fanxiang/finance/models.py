@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core.fields import user_ref
 from fanxiang.core.scope import EXPORT, VIEW, resolve
+from fanxiang.entrepreneurs.choices import BusinessKind, Category
 from fanxiang.finance.choices import Collateral, ProductStatus
 
 
@@ -83,6 +84,12 @@ class FinancialProduct(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ProductQuerySet.as_manager()
+    # the Chinese labels of codes stored without declared choices, for the change log (core.history)
+    history_value_labels: ClassVar[dict] = {
+        "collateral": Collateral.choices,
+        "target_entity_kinds": BusinessKind.choices,
+        "target_categories": Category.choices,
+    }
 
     class Meta:
         verbose_name = _("金融产品")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core.scope import RegionScopedModel
+from fanxiang.loans.choices import BorrowerCategory
 
 
 class Indicator(models.TextChoices):
@@ -46,6 +48,9 @@ class Target(RegionScopedModel):
     # the target; the total of all guaranteed loans is shown beside it as its own figure
     loan_categories = models.JSONField(_("计入目标的借款人类别"), default=default_loan_categories, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # the Chinese labels of codes stored without declared choices, for the change log (core.history)
+    history_value_labels: ClassVar[dict] = {"loan_categories": BorrowerCategory.choices}
 
     class Meta:
         verbose_name = _("年度目标")

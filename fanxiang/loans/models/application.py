@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fanxiang.core.fields import user_ref
 from fanxiang.core.models import StoredFile, WorkflowEvent, stored_name
 from fanxiang.core.scope import RegionScopedModel
-from fanxiang.loans.choices import AppStatus, BorrowerType, CounterGuarantee, DocumentKind
+from fanxiang.loans.choices import (
+    AppStatus,
+    BorrowerCategory,
+    BorrowerType,
+    CounterGuarantee,
+    DocumentKind,
+    RepaymentMethod,
+)
 from fanxiang.loans.models.policy import MONEY, Decimal0
 
 
@@ -113,6 +122,12 @@ class LoanApplication(RegionScopedModel):
     created_by = user_ref()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # the Chinese labels of codes stored without declared choices, for the change log (core.history)
+    history_value_labels: ClassVar[dict] = {
+        "borrower_categories": BorrowerCategory.choices,
+        "repayment_method": RepaymentMethod.choices,
+    }
 
     class Meta:
         verbose_name = _("创业担保贷款申请")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fanxiang.loans.choices import SubsidyMode, SubsidyPayment
+from fanxiang.loans.choices import BorrowerCategory, SubsidyMode, SubsidyPayment
 
 RATIO = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -85,6 +86,12 @@ class LoanPolicy(models.Model):
     extension_max_months = models.PositiveSmallIntegerField(_("展期最长月数（0为不允许）"), default=12)
     extension_until = models.DateField(_("展期受理截止日期"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # the Chinese labels of codes stored without declared choices, for the change log (core.history)
+    history_value_labels: ClassVar[dict] = {
+        "eligible_categories": BorrowerCategory.choices,
+        "temporary_categories": BorrowerCategory.choices,
+    }
 
     class Meta:
         verbose_name = _("创业担保贷款政策")
