@@ -24,7 +24,7 @@ DATE = {"type": "date"}
 def _category_choices(codes: list[str]) -> list[tuple[str, str]]:
     labels = dict(BorrowerCategory.choices)
     extra = [c for c in BorrowerCategory.values if c not in codes]
-    return [(c, f"{labels[c]}（{c}）") for c in [*codes, *extra]]
+    return [(c, labels[c]) for c in [*codes, *extra]]  # the code only as the value, never in the label
 
 
 class PolicyForm(forms.Form):

@@ -495,6 +495,7 @@ def test_new_policy_version_from_the_current_one(demo, web):
     admin = web("city_admin")
     form = text(admin.get("/loans/settings/policies/new/"))
     assert "2021年起规则" in form and 'value="200000.00"' in form
+    assert "返乡创业农民工" in form and "（returning_migrant_worker）" not in form  # labels without codes
     current = LoanPolicy.objects.get(effective_to__isnull=True)
     response = policy_post(
         admin, name="2031年起规则（页面）", effective_from="2031-01-01", individual_max_amount="250000"
