@@ -76,14 +76,19 @@ def assignments_for_user(user, action: str = VIEW) -> QuerySet[RoleAssignment]:
 
 def audit_change_rows(entry: LogEntry) -> list[tuple[str, Any, Any]]:
     """The changes of an audit entry as (field, before, after) rows, whatever the field names: a change
-    to a field called ``items`` or ``keys`` must not shadow the dict's methods in a template."""
+    to a field called ``items`` or ``keys`` must not shadow the dict's methods in a template. A field of the
+    entry's model reads by its Chinese label with readable values (是/否, labels of codes); any other key
+    stays as logged."""
+    from fanxiang.core.history import field_change
+
     changes = entry.changes if isinstance(entry.changes, dict) else {}
+    model = entry.content_type.model_class() if entry.content_type_id else None
     rows = []
     for field, value in changes.items():
         if isinstance(value, (list, tuple)) and len(value) == 2:
-            rows.append((str(field), value[0], value[1]))
+            rows.append(field_change(model, str(field), value[0], value[1]))
         else:
-            rows.append((str(field), None, value))
+            rows.append(field_change(model, str(field), None, value))
     return rows
 
 

@@ -144,6 +144,24 @@ def _readable(field: Any, labels: dict[str, str], value: Any) -> str:
     return labels.get(value, value)
 
 
+def field_change(
+    model: type[models.Model] | None, name: str, before: Any, after: Any
+) -> tuple[str, Any, Any]:
+    """One logged change of a field as ``(label, before, after)`` for a reader (the audit page): the Chinese
+    label and readable values (None for an empty one) when the model has the field, else as logged."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        field = model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        field = None
+    label = str(getattr(field, "verbose_name", "")) if field is not None else ""
+    if not _CJK.search(label) or getattr(field, "many_to_many", False):
+        return name, before, after
+    labels = _value_labels(model, field)
+    return label, _readable(field, labels, before) or None, _readable(field, labels, after) or None
+
+
 def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
     """``(Chinese field label, before, after)`` per changed field of the entry, in the model's terms (choice
     labels, related objects by name); bookkeeping fields and fields with no Chinese label are left out."""

@@ -53,3 +53,21 @@ def test_change_rows_tolerate_odd_shapes(demo):
     entry.additional_data = None
     assert audit_change_rows(entry) == []
     assert audit_note_rows(entry) == []
+
+
+def test_fields_of_the_model_read_by_chinese_label_and_value(web, demo):
+    user = demo["city_admin"]
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(User),
+        object_pk=str(user.pk),
+        object_id=user.pk,
+        object_repr="标签测试对象",
+        action=LogEntry.Action.UPDATE,
+        actor=user,
+        changes={"is_active": ["True", "False"], "real_name": ["王甲", "王乙"], "items": ["0", "1"]},
+    )
+    entry = LogEntry.objects.get(object_repr="标签测试对象")
+    assert audit_change_rows(entry) == [("有效", "是", "否"), ("姓名", "王甲", "王乙"), ("items", "0", "1")]
+    html = web("city_admin").get("/accounts/audit/", {"object": "标签测试对象"}).content.decode()
+    assert "<b>有效</b>：是 → 否" in html and "<b>is_active</b>" not in html and "True" not in html
+    assert f"<td>用户 #{user.pk} 标签测试对象</td>" in html  # the object type by its Chinese name, not "user"
