@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from fanxiang.accounts.models import Organization, OrganizationKind
 from fanxiang.core.forms import SELECT_EMPTY_LABEL
@@ -70,7 +71,10 @@ class IntakeForm(ScopedForm):
             (t.code, f"{t.name}（{t.time_limit_days or '—'}个工作日）") for t in selectors.service_types()
         ]
         self.fields["assist_session"].choices = [("", SELECT_EMPTY_LABEL)] + [
-            (s.pk, f"帮办#{s.pk}（{s.get_consent_method_display()}，有效至{s.expires_at:%H:%M}）")
+            (
+                s.pk,
+                f"帮办#{s.pk}（{s.get_consent_method_display()}，有效至{timezone.localtime(s.expires_at):%H:%M}）",
+            )
             for s in assist_sessions or []
         ]
 

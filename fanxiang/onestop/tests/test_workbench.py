@@ -162,6 +162,11 @@ def test_assisted_intake_needs_the_persons_consent(web, demo):
         expires_at=now + dt.timedelta(hours=2),
     )
     assert f'value="{session.pk}"' in lookup(client, p.id_number)
+    # its end in Beijing time (a session ending at 01:18 UTC is offered as 有效至09:18)
+    AssistSession.objects.filter(pk=session.pk).update(
+        expires_at=dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(1, 18), dt.UTC)
+    )
+    assert "有效至09:18" in lookup(client, p.id_number)
     response = client.post("/onestop/workbench/intake/", {**data, "assist_session": session.pk}, **HTMX)
     assert response.status_code == 204
     req = ServiceRequest.objects.get(entrepreneur=p)
