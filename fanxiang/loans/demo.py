@@ -32,6 +32,8 @@ from fanxiang.core.errors import DomainError
 
 SEED = 2020
 COUNTIES = ("411625", "411628", "411602")  # the counties with a demo county officer
+# cohort loans (by index) to borrowers who are not returning migrant workers: settled loans of 2020
+OTHER_CATEGORIES = {1: "college_graduate", 5: "veteran"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MARK = "演示数据"  # in every demo loan's purpose: how the loader knows it ran
 
@@ -48,6 +50,9 @@ class Plan:
     bank: str = "DEMO-BANK-PSBC"
     method: str = "interest_monthly"
     paid_months: int | None = None  # None: every instalment due by today is paid
+    # the borrower's category (registry and loan): mostly returning migrant workers, a few others so that
+    # the guaranteed-loan target (returning migrant workers only) reads less than all guaranteed loans
+    category: str = "returning_migrant_worker"
 
 
 def _users() -> dict[str, Any]:
@@ -105,7 +110,8 @@ def plans(today: dt.date, rng: random.Random) -> list[Plan]:
         paid = {"compensated": 5, "recovered": 6, "written_off": 4}.get(end)
         # principal falls due every month only under equal instalments: the loans that go bad use them
         method = "equal_instalments" if paid or i % 5 == 2 else "interest_monthly"
-        out.append(Plan(county, end, applied, amount(50, 200), term, bank, method, paid))
+        category = OTHER_CATEGORIES.get(i, "returning_migrant_worker")
+        out.append(Plan(county, end, applied, amount(50, 200), term, bank, method, paid, category))
     pipeline = [
         ("draft", 2), ("draft", 1), ("returned", 6), ("returned", 9), ("withdrawn", 12),
         ("submitted", 1), ("submitted", 4), ("submitted", 9), ("submitted", 12),
@@ -126,11 +132,11 @@ def plans(today: dt.date, rng: random.Random) -> list[Plan]:
     return out
 
 
-def _people(county: str, used: set[int]) -> Any:
+def _people(county: str, used: set[int], category: str = "returning_migrant_worker") -> Any:
     from fanxiang.entrepreneurs.models import Entrepreneur
 
     return (
-        Entrepreneur.objects.filter(region__code__startswith=county, category="returning_migrant_worker")
+        Entrepreneur.objects.filter(region__code__startswith=county, category=category)
         .exclude(pk__in=used)
         .order_by("pk")
     )
@@ -175,8 +181,12 @@ class Programme:
         from fanxiang.loans import applications as services
 
         officer = self.officer(plan.county)
-        for person in _people(plan.county, self.used)[:40]:
+        candidates = list(_people(plan.county, self.used, plan.category)[:40])
+        if plan.category != "returning_migrant_worker":  # none of that category left: the usual borrower
+            candidates += list(_people(plan.county, self.used)[:40])
+        for person in candidates:
             self.used.add(person.pk)
+            category = plan.category if person.category == plan.category else "returning_migrant_worker"
             data = {
                 "entrepreneur": person.pk,
                 "borrower_type": "individual",
@@ -186,7 +196,7 @@ class Programme:
                 "bank": self.orgs[plan.bank].pk,
                 "counter_guarantee": "natural_person",
                 "counter_guarantee_detail": "自然人保证：同村公职人员一名",
-                "borrower_categories": ["returning_migrant_worker"],
+                "borrower_categories": [category],
             }
             try:
                 with transaction.atomic():

@@ -13,6 +13,9 @@ from fanxiang.loans.demo import MARK, load_loans_demo
 from fanxiang.loans.models import Compensation, LoanApplication, LoanEvent, Repayment, SubsidyBatch
 from fanxiang.policies.demo import load_policies_demo
 from fanxiang.policies.models import BenefitGrant
+from fanxiang.regions.models import Region
+from fanxiang.regions.rollups import subtree_totals
+from fanxiang.targets import selectors as target_selectors
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 6, 15)
@@ -47,6 +50,16 @@ def test_demo_year_fills_every_state_and_page(demo):
     first = LoanEvent.objects.filter(application__in=loans).order_by("at").first()
     assert first.at.year == 2020
     assert not LoanEvent.objects.filter(application__in=loans, at__date__gt=TODAY).exists()
+    # a few 2020 borrowers are not returning migrant workers: the guaranteed-loan target (returning
+    # migrant workers by default) counts less than all guaranteed loans
+    others = [
+        a for a in loans.filter(status="settled") if a.borrower_categories != ["returning_migrant_worker"]
+    ]
+    assert sorted(c for a in others for c in a.borrower_categories) == ["college_graduate", "veteran"]
+    assert all(a.entrepreneur.category == a.borrower_categories[0] for a in others)
+    city = Region.objects.get(code="411600")
+    counted = target_selectors.indicator_totals(city, "guaranteed_loans", 2020)["total"]
+    assert 0 < counted < subtree_totals(city, "guaranteed_loans", 2020)["total"]
     # the pipeline waits for each reviewer, some on time, some late
     waiting = loans.filter(status__in=["submitted", "hr_approved", "guarantee_approved"])
     assert waiting.filter(step_due__lt=TODAY).exists() and waiting.filter(step_due__gte=TODAY).exists()
