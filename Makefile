@@ -14,6 +14,10 @@ DEMO_ENTREPRENEURS ?= 2000
 PYTEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Python writes its bytecode caches (and pytest its rewritten test modules) even where the environment
+# says not to: without them every process of a run (each pytest worker, the fuzz server, the subprocess
+# checks) compiles the whole project and re-rewrites ~460 test modules, about 12 s a process.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run migrate demo test lint pytest pytest-pg fuzz bench clean
 

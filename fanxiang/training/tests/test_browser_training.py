@@ -41,6 +41,7 @@ PHONE = {
 }
 ROW = "[data-testid=roll-live] [data-testid=roll-row]"
 SAFE_SECONDS = 8
+WINDOW_SECONDS = 15  # the check-in code window in this test (the default is 30 s)
 # whether an element is shown in the portal's success colour (its --ok), not the red of a refusal
 IN_OK_COLOUR = """(sel) => { const probe = document.createElement('span'); probe.style.color = 'var(--ok)';
   document.body.appendChild(probe); const ok = getComputedStyle(probe).color; probe.remove();
@@ -132,11 +133,14 @@ def test_teacher_roll_qr_phone_checkin_certificate_and_public_verification(brows
     from fanxiang.training import certificates as certs
     from fanxiang.training import services
     from fanxiang.training.completion import assessment_record
-    from fanxiang.training.models import Attendance, Certificate
+    from fanxiang.training.models import Attendance, Certificate, Parameters
     from fanxiang.training.tests import factories as f
     from fanxiang.training.tests import factories_attendance as fa
 
     today = timezone.localdate()
+    # the window is an effective-dated parameter: a short one from before the class keeps the waits for
+    # the screen to rotate short (the code, its expiry and the redraw all follow the parameter)
+    Parameters.objects.create(valid_from=today - dt.timedelta(days=60), checkin_window_seconds=WINDOW_SECONDS)
     klass, session = _running_class(today)
     session.refresh_from_db()
     teacher = fa.teacher(klass)
