@@ -91,4 +91,4 @@ class CreditEntry(RegionScopedModel):
         ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.entrepreneur_id} {self.event} {self.date}"
+        return f"{self.get_event_display()} {self.date}"  # the event's label: a page title, never its code

@@ -126,6 +126,8 @@ def test_ledger_list_filters_and_links(people, web):
     entry = CreditEntry.objects.get(reason="第2期未按期还款")
     detail = text(client.get(f"/credit/ledger/{entry.pk}/"))
     assert f"/credit/people/{people['zhang'].pk}/" in detail
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", detail, re.S).group(1)
+    assert entry.get_event_display() in title and entry.event not in title  # the label, not the code
     found = text(client.get("/credit/people/", {"q": "张三"}))
     assert f"/credit/people/{people['zhang'].pk}/" in found
 
