@@ -436,6 +436,10 @@ def test_wrong_state_wrong_role_and_other_county_change_nothing(demo, web, perso
     early = officer.post(action_url(draft.pk, "hr_approve"), {"note": "x"})
     body = text(early)
     assert early.status_code == 409 and 'data-testid="action-error"' in body and "loan.wrong_state" in body
+    shown = re.search(r'data-testid="error-code" data-code="loan.wrong_state">([^<]*)</p>', body)
+    assert (
+        shown and "未办理" in shown.group(1) and "loan." not in shown.group(1)
+    )  # the code never in the text
     assert snapshot(draft.pk) == before
 
     app = services.application_submit(actor=demo["officer_411625"], application=draft)

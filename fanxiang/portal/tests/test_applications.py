@@ -3,6 +3,8 @@ request, see the steps; and never reach another person's application — by id o
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -219,7 +221,12 @@ def test_page_submit_problem_is_shown(me):
     app = me.post("/api/v1/portal/applications", {**DRAFT, "bank": None}).json()
     response = client.post(f"/portal/loans/{app['id']}/submit/")
     assert response.status_code == 422
-    assert "loan.incomplete" in response.content.decode()
+    body = response.content.decode()
+    problem = re.search(
+        r'<div class="alert" data-testid="submit-problem" data-code="([^"]+)">([^<]*)</div>', body
+    )
+    assert problem and problem.group(1).startswith("loan.")  # the code as an attribute only
+    assert re.search(r"[\u4e00-\u9fff]", problem.group(2)) and "loan." not in problem.group(2)
 
 
 def test_portal_pages_render_for_a_bound_account(me):
