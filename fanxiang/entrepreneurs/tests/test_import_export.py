@@ -728,6 +728,21 @@ def test_import_pages_are_owner_only_and_need_the_add_right(web, demo):
     assert not Entrepreneur.objects.exists()
 
 
+def test_failed_job_reads_chinese_with_the_code_as_an_attribute(web, demo):
+    job = tasks.import_job_create(
+        actor=demo["officer_411625"], upload=upload(xlsx([person_row()])), dry_run=True
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="failed", error_code="import.file_unreadable", error_message="文件无法读取。"
+    )
+    body = web("officer_411625").get(f"/entrepreneurs/import/{job.pk}/").content.decode()
+    assert (
+        '<div class="errorbox" data-testid="job-failed" data-code="import.file_unreadable">'
+        "导入失败：文件无法读取。 未写入任何数据。</div>"
+    ) in body
+    assert "（import.file_unreadable）" not in body
+
+
 def test_upload_page_shows_file_errors_with_their_code(web):
     response = web("officer_411625").post("/entrepreneurs/import/", {"file": upload(b"%PDF", "a.pdf")})
     assert response.status_code == 422
