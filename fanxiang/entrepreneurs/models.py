@@ -104,6 +104,9 @@ class Entrepreneur(RegionScopedModel):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     created_by = user_ref()
+    # 点对点对接服务: the staff member who follows the person up (fanxiang.entrepreneurs.contacts)
+    contact = user_ref(_("对接服务人员"))
+    contact_assigned_at = models.DateTimeField(_("对接人指派时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("返乡入乡创业人员")
