@@ -694,6 +694,8 @@ def test_import_wizard_dry_run_then_partial_commit(web, demo):
     assert dry.dry_run and dry.status == "done" and Entrepreneur.objects.count() == 0
     report = client.get(response["Location"]).content.decode()
     assert "mobile.invalid" in report and "手机号码" in report and "仅导入有效的2行" in report
+    assert 'data-row="3" data-code="mobile.invalid"><td class="num">3</td>' in report  # code: attribute only
+    assert ">mobile.invalid<" not in report and "错误代码" not in report
     assert "全部导入" not in report and 'value="all"' not in report and "修改文件后重新上传" in report
     assert 'data-testid="bad-rows"' in report
 

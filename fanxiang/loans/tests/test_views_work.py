@@ -243,16 +243,18 @@ def test_import_reports_bad_rows_and_writes_nothing(book, web):
     response = client.post("/loans/bank/repayments/import/", {"file": upload, "mode": "all"})
     body = text(response)
     assert response.status_code == 422
-    rows = re.findall(
-        r'<tr><td class="num">(\d+)</td><td class="nowrap">([^<]+)</td><td class="mono">([\w.]+)</td><td>([^<]+)</td>',
+    rows = re.findall(  # row, column, reason; the code only in data-code (a clerk reads Chinese only)
+        r'<tr data-row="(\d+)" data-code="([\w.]+)"><td class="num">\d+</td><td class="nowrap">([^<]+)</td>'
+        r"<td>([^<]+)</td>",
         body,
     )
-    assert [(r[0], r[1], r[2]) for r in rows] == [
+    assert [(r[0], r[2], r[1]) for r in rows] == [
         ("3", "贷款编号", "repayment.loan_not_found"),
         ("4", "还款日期", "repayment.date_invalid"),
         ("5", "还款金额（元）", "repayment.amount_invalid"),
     ]
-    assert all(r[3].strip() for r in rows)  # every row has its reason
+    assert all(r[3].strip() and "repayment." not in r[3] for r in rows)  # every row has its reason
+    assert "错误代码" not in body and ">repayment." not in body
     assert "未写入任何数据" in body
     assert not Repayment.objects.filter(reference="IMP-1").exists()
     # the same file, only the good rows

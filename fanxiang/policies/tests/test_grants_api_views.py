@@ -209,6 +209,8 @@ def test_import_page_shows_every_bad_row(web, setup):
     body = page.content.decode()
     assert page.status_code == 200
     assert "policy.grant_item_invalid" in body and "政策条款代码" in body and "本次未写入任何数据" in body
+    assert 'data-code="policy.grant_item_invalid"><td class="num">' in body  # the code as an attribute only
+    assert ">policy.grant_item_invalid<" not in body and "错误代码" not in body
     assert not BenefitGrant.objects.exists()
     page = client.post("/policies/grants/import/", {"file": _upload(rows[:1]), "mode": "all", "batch": "B"})
     assert "导入完成" in page.content.decode()
