@@ -165,6 +165,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "fanxiang.core.error_pages.csrf_failure"  # the Chinese 403 page, staff or portal style
 
 API_TOKEN_TTL = timedelta(hours=env_int("FANXIANG_API_TOKEN_HOURS", 8))
 

@@ -24,8 +24,18 @@ def _style(path: str) -> str:
     return "portal" if path.startswith(PUBLIC_PREFIXES) else "staff"
 
 
-def render_error(request: HttpRequest | None, status: int) -> HttpResponse:
-    code, heading, message = PAGES[status]
+# a form posted without its valid CSRF token (a page left open past the session, cookies off): a 403
+CSRF_PAGE = (
+    "csrf_failed",
+    "页面已过期",
+    "安全校验未通过：页面可能已过期或已在别处退出登录。请返回上一页，刷新后重新提交。",
+)
+
+
+def render_error(
+    request: HttpRequest | None, status: int, page: tuple[str, str, str] | None = None
+) -> HttpResponse:
+    code, heading, message = page or PAGES[status]
     path = getattr(request, "path", "") or ""
     if path.startswith("/api/"):
         return JsonResponse(
@@ -56,6 +66,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render_error(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: the Chinese 403 page in the staff or portal style (Django's is bare)."""
+    return render_error(request, 403, CSRF_PAGE)
 
 
 class NotFoundPageMiddleware:

@@ -108,3 +108,21 @@ def test_api_errors_stay_json(api):
     assert response.json()["code"] == "not_found"
     direct = error_pages.server_error(RequestFactory().get("/api/v1/loans/"))
     assert direct.status_code == 500 and direct["Content-Type"].startswith("application/json")
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize(
+    ("url", "style", "home"),
+    [("/entrepreneurs/new/", "staff", "返回首页"), ("/portal/login/password/", "portal", "返回门户首页")],
+)
+def test_csrf_failure_is_the_chinese_403_page(web, url, style, home):
+    """A form posted without a valid CSRF token (a page left open, cookies cleared): Django's bare page
+    was replaced by the staff or portal 403 page with a way home."""
+    client = web("officer_411625") if style == "staff" else Client()
+    client.handler.enforce_csrf_checks = True
+    response = client.post(url, {"name": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert f'data-style="{style}"' in html and "页面已过期" in html and home in html
+    assert "CSRF" not in html and "403 Forbidden" not in html
+    chinese(html)
