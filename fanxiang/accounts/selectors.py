@@ -92,7 +92,30 @@ def audit_change_rows(entry: LogEntry) -> list[tuple[str, Any, Any]]:
     return rows
 
 
+# what every workflow step records (core.workflow): the step, the acting role and the note, in Chinese
+NOTE_LABELS = {"transition": "流程操作", "role": "办理角色", "note": "意见"}
+
+
+def _note_value(entry: LogEntry, key: str, value: Any) -> Any:
+    from fanxiang.accounts.roles import role_label
+    from fanxiang.core.workflow import workflows
+
+    if key == "role" and isinstance(value, str):
+        return role_label(value)
+    if key == "transition" and isinstance(value, str):
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        for flow in workflows():
+            if flow.model is model and value in flow.action_labels:
+                return flow.action_labels[value]
+    return value
+
+
 def audit_note_rows(entry: LogEntry) -> list[tuple[str, Any]]:
-    """The additional data of an audit entry as (key, value) rows, the event code left out."""
+    """The additional data of an audit entry as (key, value) rows, the event code left out; a workflow
+    step's step, role and note by Chinese name and label, any other key as logged."""
     data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
-    return [(str(k), v) for k, v in data.items() if k != "event"]
+    return [
+        (NOTE_LABELS.get(str(k), str(k)), _note_value(entry, str(k), v))
+        for k, v in data.items()
+        if k != "event"
+    ]

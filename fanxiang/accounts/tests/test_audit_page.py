@@ -71,3 +71,35 @@ def test_fields_of_the_model_read_by_chinese_label_and_value(web, demo):
     html = web("city_admin").get("/accounts/audit/", {"object": "标签测试对象"}).content.decode()
     assert "<b>有效</b>：是 → 否" in html and "<b>is_active</b>" not in html and "True" not in html
     assert f"<td>用户 #{user.pk} 标签测试对象</td>" in html  # the object type by its Chinese name, not "user"
+
+
+def test_workflow_step_notes_read_chinese(web, demo):
+    """A workflow step's audit entry: the step by its Chinese label and the role by its Chinese name, not
+    "transition: submit" / "role: county_officer"."""
+    import re
+
+    from fanxiang.core.workflow import workflows
+    from fanxiang.loans.models import LoanApplication
+
+    flow = next(f for f in workflows() if f.model is LoanApplication)
+    action, label = next(iter(flow.action_labels.items()))
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(LoanApplication),
+        object_pk="1",
+        object_id=1,
+        object_repr="流程测试对象",
+        action=LogEntry.Action.UPDATE,
+        actor=demo["officer_411625"],
+        changes={},
+        additional_data={
+            "event": "transition",
+            "transition": action,
+            "role": "county_officer",
+            "note": "同意",
+        },
+    )
+    entry = LogEntry.objects.get(object_repr="流程测试对象")
+    assert audit_note_rows(entry) == [("流程操作", label), ("办理角色", "县区人社经办人员"), ("意见", "同意")]
+    assert re.search(r"[\u4e00-\u9fff]", label)
+    html = web("city_admin").get("/accounts/audit/", {"object": "流程测试对象"}).content.decode()
+    assert f"流程操作: {label}" in html and "role: county_officer" not in html
