@@ -1,7 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fanxiang.core.api import ErrorOut, InputSchema, IsoDate, PageNumberPagination, apply_filterset
@@ -11,6 +11,7 @@ from fanxiang.core.schema import choice
 from fanxiang.core.scope import CHANGE, VIEW, get_for_user
 from fanxiang.entrepreneurs import selectors, services
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Education, Industry, RecordStatus
+from fanxiang.entrepreneurs.contacts import contact_label
 from fanxiang.entrepreneurs.filtersets import BusinessFilter, EntrepreneurFilter
 from fanxiang.entrepreneurs.models import Business, DuplicateCandidate, Entrepreneur, TransferRequest
 from fanxiang.regions.selectors import region_by_code
@@ -30,6 +31,13 @@ class BusinessRef(Schema):
     id: int
     name: str
     kind: str
+
+
+class ContactRef(Schema):
+    """The person's 对接服务人员: user id and name."""
+
+    id: int
+    name: str
 
 
 class EntrepreneurOut(Schema):
@@ -57,6 +65,7 @@ class EntrepreneurOut(Schema):
     status: str
     closed_reason: str
     businesses: list[BusinessRef]
+    contact: ContactRef | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -97,6 +106,12 @@ class EntrepreneurOut(Schema):
         )
 
     @staticmethod
+    def resolve_contact(obj):
+        if isinstance(obj, dict):
+            return obj.get("contact")
+        return {"id": obj.contact_id, "name": contact_label(obj.contact)} if obj.contact_id else None
+
+    @staticmethod
     def resolve_businesses(obj):
         return [
             {"id": ln.business_id, "name": ln.business.name, "kind": ln.business.kind}
@@ -115,11 +130,14 @@ class EntrepreneurFilterIn(Schema):
     started_from: IsoDate | None = None
     started_to: IsoDate | None = None
     status: choice(RecordStatus, blank=True, enforce=False) | None = None
+    contact: str | None = Field(None, description="对接人：me（本人对接的）、none（未指派）或用户 id")
     ordering: str | None = None
 
 
 def filtered_entrepreneurs(user, filters: dict, action: str = VIEW):
     qs = selectors.entrepreneurs_for_user(user, action).prefetch_related("founder_links__business")
+    if (filters.get("contact") or "").strip() == "me":  # the filter set has no request here
+        filters = {**filters, "contact": str(user.pk)}
     filtered = apply_filterset(EntrepreneurFilter, filters, qs)
     return filtered.order_by(*(filtered.query.order_by or ["-created_at", "-id"]))
 

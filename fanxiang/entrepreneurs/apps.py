@@ -18,7 +18,15 @@ class EntrepreneursConfig(AppConfig):
 
         track(
             m.Entrepreneur,
-            exclude_fields=["id_number_enc", "id_number_hash", "mobile_enc", "mobile_hash", "name_initials"],
+            # contact_assigned_at: the log entry's own time says when a contact was assigned
+            exclude_fields=[
+                "id_number_enc",
+                "id_number_hash",
+                "mobile_enc",
+                "mobile_hash",
+                "name_initials",
+                "contact_assigned_at",
+            ],
         )
         track(m.Business, exclude_fields=["name_initials"])
         for model in (
@@ -85,11 +93,17 @@ class EntrepreneursConfig(AppConfig):
         )
         registry.register_api("fanxiang.entrepreneurs.api:router", "/entrepreneurs", order=40)
         registry.register_api("fanxiang.entrepreneurs.api_excel:router", "/entrepreneurs", order=41)
+        # 点对点对接服务: batch assignment of contacts (fanxiang.entrepreneurs.contacts)
+        registry.register_api("fanxiang.entrepreneurs.api_contacts:router", "/entrepreneurs", order=41)
         registry.register_api("fanxiang.entrepreneurs.api:business_router", "/businesses", order=42)
         registry.register_urls("entrepreneurs/", "fanxiang.entrepreneurs.urls", order=40)
         from fanxiang.entrepreneurs import todos
 
         todos.register()  # the to-do inbox: transfers to decide (core.tasks)
+        from fanxiang.entrepreneurs.contacts import CONTACT_EVENTS
+
+        registry.register_notification_events(*CONTACT_EVENTS, order=40)
+        registry.register_demo_loader("entrepreneurs.contacts", "fanxiang.entrepreneurs.demo:load", order=45)
         registry.register_reference_loader(
             "entrepreneurs.groups_and_tags",
             "fanxiang.entrepreneurs.reference:load_registry_reference",

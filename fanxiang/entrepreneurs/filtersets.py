@@ -3,11 +3,13 @@
 import re
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.db.models import Q
 
 from fanxiang.core import filters, pii
 from fanxiang.core.validators import normalize_mobile
 from fanxiang.entrepreneurs.choices import BusinessKind, Category, Industry, RecordStatus
+from fanxiang.entrepreneurs.contacts import contact_filter_q
 from fanxiang.entrepreneurs.models import Business, Entrepreneur, IndustryTag, PriorityGroup
 from fanxiang.regions.models import Region
 
@@ -50,6 +52,12 @@ class EntrepreneurFilter(filters.FilterSet):
     started_from = django_filters.DateFilter(label="创业时间起", field_name="started_on", lookup_expr="gte")
     started_to = django_filters.DateFilter(label="创业时间止", field_name="started_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(label="状态", choices=RecordStatus.choices)
+    # 对接人: "me" (the requesting user's people), "none" (not assigned) or a staff user id
+    contact = django_filters.CharFilter(
+        label="对接人",
+        method="filter_contact",
+        validators=[RegexValidator(r"^(me|none|\d{1,10})$", "对接人应为“我对接的”“未指派”或一名工作人员。")],
+    )
     ordering = _ordering(name="姓名", created_at="登记时间", started_on="创业时间", birth_date="出生日期")
 
     class Meta:
@@ -85,6 +93,10 @@ class EntrepreneurFilter(filters.FilterSet):
         return qs.filter(
             Q(founder_links__business__name__icontains=value) | Q(founder_links__business__credit_code=value)
         ).distinct()
+
+    def filter_contact(self, qs, name, value):
+        q = contact_filter_q(value, getattr(self.request, "user", None))
+        return qs if q is None else qs.filter(q)
 
 
 class BusinessFilter(filters.FilterSet):

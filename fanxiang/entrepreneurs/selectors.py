@@ -29,7 +29,7 @@ REGION_CHAIN = "region__parent__parent__parent"
 def entrepreneurs_for_user(user: Any, action: str = VIEW) -> QuerySet[Entrepreneur]:
     return (
         Entrepreneur.objects.for_user(user, action)
-        .select_related(REGION_CHAIN, "hukou_region")
+        .select_related(REGION_CHAIN, "hukou_region", "contact")
         .prefetch_related("priority_groups")
     )
 

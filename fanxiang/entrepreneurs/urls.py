@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/", views.EntrepreneurDetailView.as_view(), name="detail"),
     path("<int:pk>/print.pdf", printing.EntrepreneurPrintView.as_view(), name="print"),
     path("<int:pk>/edit/", views.EntrepreneurUpdateView.as_view(), name="edit"),
+    path("<int:pk>/contact/", views.EntrepreneurContactView.as_view(), name="contact"),
     path("<int:pk>/close/", views.EntrepreneurCloseView.as_view(), name="close"),
     path("<int:pk>/reveal/", views.EntrepreneurRevealView.as_view(), name="reveal"),
     path("duplicates/", views.DuplicateListView.as_view(), name="duplicates"),

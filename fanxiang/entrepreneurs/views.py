@@ -28,6 +28,7 @@ from fanxiang.core.views import (
 )
 from fanxiang.entrepreneurs import selectors, services
 from fanxiang.entrepreneurs.choices import RecordStatus, ReviewStatus, Sex
+from fanxiang.entrepreneurs.contacts import contact_label
 from fanxiang.entrepreneurs.filtersets import BusinessFilter, EntrepreneurFilter
 from fanxiang.entrepreneurs.forms import (
     BusinessEditForm,
@@ -42,6 +43,13 @@ from fanxiang.entrepreneurs.forms import (
     region_label,
 )
 from fanxiang.entrepreneurs.models import Business, DuplicateCandidate, Entrepreneur, TransferRequest
+from fanxiang.entrepreneurs.views_contacts import (
+    ASSIGN_PREFIX,
+    ContactForm,
+    contact_choices,
+    contact_post,
+    detail_contact_form,
+)
 
 ENTREPRENEUR_COLUMNS = [
     Column("姓名", "name"),
@@ -53,6 +61,7 @@ ENTREPRENEUR_COLUMNS = [
     Column("人员类别", "category"),
     Column("重点群体", lambda e: "、".join(g.name for g in e.priority_groups.all())),
     Column("创业时间", "started_on"),
+    Column("对接人", lambda e: contact_label(e.contact) if e.contact_id else ""),
     Column("状态", "status"),
 ]
 
@@ -127,6 +136,12 @@ class RegistryListView(ScopedListView):
             if name in form.fields:
                 form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
 
+    def contact_choices(self) -> list[tuple[str, str]]:
+        """The staff the user may pick as a contact (one query a page: the filter and the batch form)."""
+        if not hasattr(self, "_contact_choices"):
+            self._contact_choices = contact_choices(self.request.user)
+        return self._contact_choices
+
     def editable_pks(self, objects) -> set:
         # the detail page offers 编辑 only on active records inside the change scope
         return super().editable_pks([obj for obj in objects if obj.status == RecordStatus.ACTIVE])
@@ -155,6 +170,9 @@ class RegistryListView(ScopedListView):
             from fanxiang.entrepreneurs.views_batch import transfer_form
 
             ctx["transfer_form"] = transfer_form(self.request.user)
+        if "assign" in dict(ctx["batch_actions"]):  # the staff member of a batch assignment
+            choices = self.contact_choices()
+            ctx["contact_form"] = ContactForm(user=self.request.user, prefix=ASSIGN_PREFIX, choices=choices)
         # the unmasked export: only for roles with the reveal right (the export view logs it)
         ctx["can_reveal_export"] = (
             self.model is Entrepreneur and not resolve(self.request.user, Entrepreneur, REVEAL).empty
@@ -181,8 +199,19 @@ class EntrepreneurListView(RegistryListView):
 
     filter_order = (
         "q", "region", "category", "priority_group", "business_kind", "industry", "business", "started_from",
-        "started_to", "status", "ordering",
+        "started_to", "contact", "status", "ordering",
     )  # fmt: skip
+
+    def dress_filter_form(self, form) -> None:
+        super().dress_filter_form(form)
+        if "contact" in form.fields:  # 对接人: mine, not assigned, or one of the staff the user may pick
+            choices = [
+                ("", "全部"),
+                ("me", "我对接的"),
+                ("none", "未指派"),
+                *self.contact_choices(),
+            ]
+            form.fields["contact"].widget = forms.Select(choices=choices)
 
 
 # The entrepreneur export (import columns, masked unless revealed, logged) is views_import.EntrepreneurExportView.
@@ -277,6 +306,9 @@ class EntrepreneurDetailView(ScopedDetailView):
         ctx.update(
             person=person,
             can_change=can_change,
+            # 点对点对接服务: who follows the person up, and the form to change it
+            contact_form=kwargs.get("contact_form")
+            or (detail_contact_form(user, person) if can_change else None),
             can_reveal=services.can_reveal(user, person),
             can_add_business=active and not resolve(user, Business, ADD).empty,
             businesses=selectors.businesses_of(user, person),
@@ -287,6 +319,24 @@ class EntrepreneurDetailView(ScopedDetailView):
             sections=registry.render_person_sections(person, user),
         )
         return ctx
+
+
+class EntrepreneurContactView(EntrepreneurDetailView):
+    """POST only: the detail page's 对接人 form (views_contacts.contact_post); a refusal shows the page again
+    with the reason beside the form (422)."""
+
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return selectors.entrepreneurs_for_user(self.request.user, CHANGE)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form, done = contact_post(request, self.object)
+        if done is not None:
+            return done
+        ctx = self.get_context_data(object=self.object, contact_form=form)
+        return self.render_to_response(ctx, status=422)
 
 
 class RegistryFormView(ServiceFormView):

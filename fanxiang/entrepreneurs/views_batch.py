@@ -1,6 +1,7 @@
 """Batch actions of the entrepreneur list (the ticked rows of the page, ``ids``): export the selection to
 Excel through the registry's own export (masked, logged), and ask for the transfer of each selected person
-through the transfer workflow's service — all or nothing, with the reason of every refused row.
+through the transfer workflow's service — all or nothing, with the reason of every refused row — and assign
+one 对接服务人员 to all of them (``contacts.contact_assign``, all or nothing).
 
 A selection with an id that is unknown or outside the caller's scope is refused as a whole
 (``batch.selection_invalid``), without saying which record or whose it is."""
@@ -13,15 +14,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.excel import xlsx_response
-from fanxiang.core.scope import ADD, EXPORT, VIEW, resolve
+from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, resolve
 from fanxiang.core.views import selected_ids, selected_in_scope, selection_refused
 from fanxiang.entrepreneurs import exports, selectors, services
+from fanxiang.entrepreneurs.contacts import contact_assign
 from fanxiang.entrepreneurs.forms import TransferRequestForm
 from fanxiang.entrepreneurs.models import Entrepreneur
+from fanxiang.entrepreneurs.views_contacts import batch_contact
 
 TRANSFER_PREFIX = "transfer"
 BATCH_REFUSED = "batch.rows_refused"
@@ -38,6 +42,8 @@ def batch_actions_for(user) -> list[tuple[str, str]]:
         actions.append(("export", "导出所选"))
     if not resolve(user, Entrepreneur, ADD).empty:
         actions.append(("transfer", "批量申请转入"))
+    if not resolve(user, Entrepreneur, CHANGE).empty:
+        actions.append(("assign", "批量指派对接人"))
     return actions
 
 
@@ -45,17 +51,27 @@ class _Refused(Exception):
     pass
 
 
+def _back_to_list(request) -> str:
+    """The list page the batch form was posted from (``next``, same site only), else the list."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return back
+    return reverse("entrepreneurs:list")
+
+
 class EntrepreneurBatchView(LoginRequiredMixin, View):
     def post(self, request):
         action = request.POST.get("action", "")
         if action not in dict(batch_actions_for(request.user)):
-            if action in ("export", "transfer"):
+            if action in ("export", "transfer", "assign"):
                 raise PermissionDenied
             return selection_refused(request, InvalidInput("batch.action_unknown", "不支持的批量操作。"))
         try:
             ids = selected_ids(request.POST)
             if action == "export":
                 return self.export(request, ids)
+            if action == "assign":
+                return self.assign(request, ids)
             return self.transfer(request, ids)
         except DomainError as exc:
             if exc.status == 403:
@@ -73,6 +89,16 @@ class EntrepreneurBatchView(LoginRequiredMixin, View):
             filters={"ids": ids, "via": "web-selection"},
         )
         return xlsx_response(exports.export_filename(), content)
+
+    def assign(self, request, ids: list[int]):
+        """One 对接服务人员 for the ticked people (contacts.contact_assign: all or nothing)."""
+        contact = batch_contact(request.user, request.POST)
+        count = contact_assign(actor=request.user, entrepreneurs=ids, contact=contact)
+        if contact is None:
+            messages.success(request, f"已取消{count}人的对接服务人员。")
+        else:
+            messages.success(request, f"已为{count}人指派对接服务人员。")
+        return HttpResponseRedirect(_back_to_list(request))
 
     def transfer(self, request, ids: list[int]):
         people = selected_in_scope(selectors.entrepreneurs_for_user(request.user, VIEW), ids)

@@ -33,6 +33,10 @@ class NotificationsConfig(AppConfig):
         registry.register_notification_events(*TASK_EVENTS, order=85)
         registry.register_notification_events(*ACCOUNT_EVENTS, order=90)
         registry.register_hook("notifications.sms_queue", enqueue_delivery)
+        # lower apps (the registry's contact assignment) raise their registered events through this hook
+        from fanxiang.notifications.services import notify
+
+        registry.register_hook("notifications.notify", notify)
         registry.register_api("fanxiang.notifications.api:router", "/notifications", order=80)
         registry.register_urls("notifications/", "fanxiang.notifications.urls", order=80)
         registry.register_reference_loader(

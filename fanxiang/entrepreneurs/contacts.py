@@ -1,0 +1,156 @@
+"""点对点对接服务: each returnee entrepreneur gets a staff member (``Entrepreneur.contact``) who follows them up.
+
+- :func:`contact_candidates` (read): the staff a user may pick as a contact — active staff holding a role
+  that reads the registry, assigned inside the region subtrees where the user may change people.
+- :func:`contact_assign` (write): one contact for a selection of people, all or nothing in one transaction.
+  The actor must be allowed to change each person (the edit rule: ``for_user(actor, CHANGE)``, active
+  records only); a selection with an id outside that scope is refused whole (``batch.selection_invalid``,
+  without saying which). The contact must be an active staff user who sees every one of the people under
+  the one scope rule (``Entrepreneur.objects.for_user(contact)``), else ``entrepreneurs.contact_invalid``
+  on ``contact`` — a message that names no county and no person. ``contact=None`` clears.
+- The new contact gets one inbox notice per batch (event :data:`CONTACT_EVENT`, registered in
+  ``EntrepreneursConfig.ready``). This app sits below notifications and never imports it: the notice goes
+  through the hook point ``"notifications.notify"`` (:func:`fanxiang.core.registry.hooks`), which the
+  notifications app answers with its ``notify()``; it runs in this transaction, so a refused batch leaves
+  no notice either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from fanxiang.accounts.models import RoleAssignment
+from fanxiang.accounts.roles import Role, allows
+from fanxiang.accounts.selectors import staff_users
+from fanxiang.core import audit
+from fanxiang.core.errors import Forbidden, InvalidInput
+from fanxiang.core.registry import NotificationEvent, hooks
+from fanxiang.core.scope import CHANGE, VIEW, resolve, scope_q
+from fanxiang.core.views import MAX_SELECTION, SELECTION_EMPTY, selected_in_scope
+from fanxiang.entrepreneurs.choices import RecordStatus
+from fanxiang.entrepreneurs.models import Entrepreneur
+
+CONTACT_INVALID = "entrepreneurs.contact_invalid"
+CONTACT_INVALID_MESSAGE = (
+    "所选对接服务人员不能指派：须为在岗的工作人员，且其负责范围覆盖所选的全部人员。请从下拉列表中重新选择。"
+)
+NOTIFY_HOOK = "notifications.notify"
+CONTACT_EVENT = "contact_assigned"
+CONTACT_EVENTS = (
+    NotificationEvent(
+        CONTACT_EVENT,
+        "指派对接服务人员",
+        ("count", "actor"),
+        "您被指派为{count}名返乡创业人员的对接服务人员",
+        "{actor}指派您为{count}名返乡创业人员的对接服务人员（点对点对接服务），"
+        "请在“返乡创业人员”列表中按对接人“我对接的”查看，并及时联系跟进。",
+        sample=(("count", "12"), ("actor", "郑郸城（县区人社经办人员）")),
+    ),
+)
+_MODEL_LABEL = "entrepreneurs.entrepreneur"
+
+
+def contact_candidates(user: Any) -> QuerySet:
+    """Staff ``user`` may pick as a contact: active staff accounts holding a role that reads the registry,
+    assigned to a region inside the subtrees where ``user`` may change people; by name."""
+    scope = resolve(user, Entrepreneur, CHANGE)
+    users = staff_users().filter(is_active=True)
+    if scope.empty:
+        return users.none()
+    roles = [role for role in Role.values if allows(role, _MODEL_LABEL, VIEW)]
+    assignments = RoleAssignment.objects.filter(role__in=roles)
+    if not scope.all:
+        assignments = assignments.filter(scope_q(RoleAssignment, scope))
+    return users.filter(pk__in=assignments.values("user_id")).order_by("real_name", "username")
+
+
+def contact_label(user: Any) -> str:
+    """How a contact reads on pages and in the API: the name (the login when there is none)."""
+    return user.display_name if user is not None else ""
+
+
+def _as_ids(entrepreneurs: Iterable[Any]) -> list[int]:
+    ids = list(dict.fromkeys(getattr(e, "pk", e) for e in entrepreneurs))
+    if not ids:
+        raise InvalidInput(SELECTION_EMPTY, "请先勾选要指派对接人的人员。")
+    if len(ids) > MAX_SELECTION:
+        raise InvalidInput("batch.selection_invalid", f"一次最多选择{MAX_SELECTION}条记录。")
+    if not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in ids):
+        raise InvalidInput("batch.selection_invalid", "所选记录有误，未执行任何操作，请刷新页面后重新选择。")
+    return ids
+
+
+def _valid_contact(contact: Any, ids: list[int]) -> Any:
+    """The contact as a fresh staff user (no request's narrowed working region), or ``contact_invalid``."""
+    pk = getattr(contact, "pk", contact)
+    if isinstance(pk, bool) or not isinstance(pk, int):
+        pk = None
+    user = staff_users().filter(pk=pk, is_active=True).first() if pk is not None else None
+    if user is None or Entrepreneur.objects.for_user(user, VIEW).filter(pk__in=ids).count() != len(ids):
+        raise InvalidInput.field("contact", CONTACT_INVALID, CONTACT_INVALID_MESSAGE)
+    return user
+
+
+@audit.audited
+@transaction.atomic
+def contact_assign(*, actor: Any, entrepreneurs: Iterable[Any], contact: Any) -> int:
+    """Make ``contact`` (a staff user or its id; ``None`` clears) the 对接服务人员 of every one of
+    ``entrepreneurs`` (records or ids). All or nothing; returns how many people the batch covers."""
+    if resolve(actor, Entrepreneur, CHANGE).empty:
+        raise Forbidden("scope.region_forbidden", "您的角色无权指派对接服务人员。")
+    ids = _as_ids(entrepreneurs)
+    selected_in_scope(Entrepreneur.objects.for_user(actor, CHANGE), ids)  # refused whole, no hint which
+    people = list(Entrepreneur.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    closed = [p.name for p in people if p.status != RecordStatus.ACTIVE]
+    if closed:
+        raise InvalidInput(
+            "entrepreneur.closed",
+            f"所选人员中有{len(closed)}人的记录已注销（{'、'.join(closed[:10])}），不能指派对接人，未执行任何操作。",
+        )
+    user = None if contact is None else _valid_contact(contact, ids)
+    now = timezone.now()
+    changed = 0
+    for person in people:
+        if person.contact_id == (user.pk if user else None):
+            continue
+        person.contact = user
+        person.contact_assigned_at = now if user else None
+        person.save(update_fields=["contact", "contact_assigned_at", "updated_at"])
+        changed += 1
+    if user is not None and changed and user.pk != getattr(actor, "pk", None):
+        _notify(actor, user, changed)
+    return len(people)
+
+
+def _notify(actor: Any, contact: Any, count: int) -> None:
+    """One inbox notice to the new contact for the batch (nothing when notifications are not installed)."""
+    from fanxiang.core.history import actor_label
+
+    link = f"{reverse('entrepreneurs:list')}?contact=me"
+    for send in hooks(NOTIFY_HOOK):
+        send(
+            event=CONTACT_EVENT,
+            recipient_user=contact,
+            context={"count": count, "actor": actor_label(actor) if getattr(actor, "pk", None) else "系统"},
+            link=link,
+            sms=False,
+        )
+
+
+def contact_filter_q(value: str, user: Any) -> Q | None:
+    """The 对接人 filter (pages and API): ``me`` (the user's own people), ``none`` (not assigned) or a user
+    id; ``None`` for no filter."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value == "me":
+        return Q(contact_id=getattr(user, "pk", None) or 0)
+    if value == "none":
+        return Q(contact__isnull=True)
+    return Q(contact_id=int(value))
