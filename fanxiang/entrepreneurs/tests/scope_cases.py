@@ -1,6 +1,6 @@
 """Region-scope cases of the registry for the generic suite (fanxiang/core/tests/test_scope_suite.py):
 an officer of 411625 sees none of 411628's people, businesses, job reports, duplicate pairs or transfer
-requests — in lists, detail pages, the API, exports and form dropdowns — and cannot write into 411628."""
+requests — in lists, detail pages, the API, exports and form dropdowns — and cannot write into 411628 (nor assign 411628's people or officer as contacts)."""
 
 from __future__ import annotations
 
@@ -119,6 +119,29 @@ def write_entrepreneur(api_client, web_client, other_region: str) -> None:
     _web_refused(web_client.post(f"/entrepreneurs/{own.pk}/edit/", edit), "scope.region_forbidden")
     own.refresh_from_db()
     assert own.region.code.startswith("411625")
+    assign_contacts_across_counties(api_client, web_client, other_region, own)
+
+
+def assign_contacts_across_counties(api_client, web_client, other_region: str, own: Entrepreneur) -> None:
+    """点对点对接服务: the other county's person is no one the viewer may assign (the selection is refused
+    whole, naming no one), and the other county's officer is no contact for the viewer's own people."""
+    theirs = Entrepreneur.objects.filter(region__tree_path__contains=f"/{other_region}/").first()
+    mine = officer("411625")
+    for ids in ([theirs.pk], [own.pk, theirs.pk]):
+        response = api_client.post("/api/v1/entrepreneurs/batch/assign", {"ids": ids, "contact": mine.pk})
+        _refused(response, 422, "batch.selection_invalid")
+        assert theirs.name not in response.content.decode()
+    response = web_client.post(
+        "/entrepreneurs/batch/", {"action": "assign", "ids": [own.pk, theirs.pk], "assign-contact": mine.pk}
+    )
+    _web_refused(response, "batch.selection_invalid")
+    assert theirs.name not in response.content.decode()
+    response = api_client.post(
+        "/api/v1/entrepreneurs/batch/assign", {"ids": [own.pk], "contact": officer(other_region).pk}
+    )
+    _refused(response, 422, "entrepreneurs.contact_invalid")
+    assert officer(other_region).real_name not in response.content.decode()
+    assert not Entrepreneur.objects.filter(pk__in=[own.pk, theirs.pk], contact__isnull=False).exists()
 
 
 def write_business(api_client, web_client, other_region: str) -> None:
