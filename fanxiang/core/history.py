@@ -162,6 +162,25 @@ def field_change(
     return label, _readable(field, labels, before) or None, _readable(field, labels, after) or None
 
 
+def _is_user_field(field: Any) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return isinstance(field, models.ForeignKey) and field.related_model is get_user_model()
+
+
+def _user_value(value: Any) -> str:
+    """A logged user id as a change log names the person (:func:`actor_label`), never their login."""
+    from django.contrib.auth import get_user_model
+
+    if value in (None, "", "None"):
+        return ""
+    try:
+        user = get_user_model()._default_manager.filter(pk=int(value)).first()
+    except (TypeError, ValueError):
+        return str(value)
+    return actor_label(user) if user is not None else "（已删除的用户）"
+
+
 def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
     """``(Chinese field label, before, after)`` per changed field of the entry, in the model's terms (choice
     labels, related objects by name); bookkeeping fields and fields with no Chinese label are left out."""
@@ -187,6 +206,9 @@ def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
         if not _CJK.search(label):
             continue
         is_m2m = isinstance(values, dict) and values.get("type") == "m2m"
+        if _is_user_field(field) and isinstance(values, (list, tuple)) and len(values) == 2:
+            rows.append((label, *(_user_value(v) for v in values)))  # a person by name and role
+            continue
         # a JSON field's raw value: its display form is a truncated repr
         shown = values if is_m2m or isinstance(field, models.JSONField) else display.get(label, values)
         if isinstance(shown, dict) and shown.get("type") == "m2m":

@@ -172,6 +172,15 @@ def test_assignment_is_in_the_change_log(demo):
     assert "contact" in entry.changes_dict and "contact_assigned_at" not in entry.changes_dict
 
 
+def test_the_timeline_names_the_contact_by_name_and_role(demo, web):
+    mine = person(demo)
+    contact_assign(actor=demo["officer_411625"], entrepreneurs=[mine], contact=demo["service_clerk"])
+    html = web("officer_411625").get(f"/entrepreneurs/{mine.pk}/").content.decode()
+    timeline = html.split('data-testid="timeline"', 1)[1]
+    assert "<b>对接服务人员</b>" in timeline and "吴窗口（服务中心窗口人员）" in timeline
+    assert "service_clerk" not in timeline
+
+
 # --------------------------------------------------------------------------- pages
 
 
