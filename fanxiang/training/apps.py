@@ -100,8 +100,9 @@ class TrainingConfig(AppConfig):
                 "创业培训", "补贴申领", "training_claims:claim_list", "training.subsidyclaim", order=92
             )
         )
-        from fanxiang.training import todos_claims
+        from fanxiang.training import todos_claims, todos_classes
 
+        todos_classes.register()  # 我的待办: classes to file, approve, finish; today's sessions' roll
         todos_claims.register()  # 我的待办: claims waiting for review, approval, payment, follow-up
         registry.register_person_section(
             registry.PersonSection(

@@ -17,6 +17,7 @@ from fanxiang.core.views import ScopedForm
 from fanxiang.regions.models import Region, RegionLevel
 from fanxiang.training.choices import ClassMode, ClassStatus, VillagePost
 from fanxiang.training.models import Base, Programme, Provider, TrainingClass
+from fanxiang.training.todos_classes import LIST_TASKS, classes_waiting
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -45,6 +46,10 @@ class ClassFilter(filters.FilterSet):
         label="月份", method="filter_month", widget=forms.TextInput(attrs={"type": "month"})
     )
     q = django_filters.CharFilter(label="班级名称", method="filter_q")
+    # the to-do inbox's kinds (fanxiang.training.todos_classes): exactly the classes an inbox line counts
+    task = django_filters.ChoiceFilter(
+        label="待办", choices=LIST_TASKS, method="filter_task", empty_label="全部"
+    )
 
     class Meta:
         model = TrainingClass
@@ -67,6 +72,10 @@ class ClassFilter(filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(name__icontains=value.strip()[:64])
+
+    def filter_task(self, qs, name, value):
+        user = getattr(self.request, "user", None)
+        return qs.filter(pk__in=classes_waiting(user, value, timezone.localdate()).values("pk"))
 
 
 def parse_month(value: str | None) -> dt.date | None:

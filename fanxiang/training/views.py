@@ -35,7 +35,7 @@ from fanxiang.core.views import Column, ScopedListView, ServiceFormView, apply_d
 from fanxiang.entrepreneurs.models import Entrepreneur, RecordStatus
 from fanxiang.regions.models import Region
 from fanxiang.training import imports as enrol_import
-from fanxiang.training import selectors, services, teachers
+from fanxiang.training import selectors, services, teachers, todos_classes
 from fanxiang.training.choices import ClassStatus, ProgrammeKind
 from fanxiang.training.completion import ASSESSMENT_STATES, completion_of, may_record_assessments
 from fanxiang.training.forms import (
@@ -216,18 +216,25 @@ class ClassListView(ScopedListView):
 @login_required
 @require_GET
 def class_calendar(request):
-    """The month's sessions, day by day, of the classes in the user's scope (``?month=2026-12&region=``)."""
+    """The month's sessions, day by day, of the classes in the user's scope (``?month=2026-12&region=``).
+    ``?task=session_roll`` (the to-do inbox's 今日课堂签到): only today's sessions whose roll the user takes,
+    each linking to its roll page."""
     if resolve(request.user, TrainingClass, VIEW).empty:
         raise PermissionDenied
     today = timezone.localdate()
-    first = parse_month(request.GET.get("month")) or today.replace(day=1)
+    roll = request.GET.get("task") == todos_classes.ROLL
+    first = (None if roll else parse_month(request.GET.get("month"))) or today.replace(day=1)
     last = next_month(first) - dt.timedelta(days=1)
-    sessions = (
-        ClassSession.objects.for_user(request.user, VIEW)
-        .filter(date__range=(first, last))
-        .exclude(training_class__status=C.CANCELLED)
-        .select_related("training_class__programme", "training_class__region")
-        .order_by("date", "start_time", "id")
+    if roll:
+        sessions = todos_classes.roll_sessions(request.user, today)
+    else:
+        sessions = (
+            ClassSession.objects.for_user(request.user, VIEW)
+            .filter(date__range=(first, last))
+            .exclude(training_class__status=C.CANCELLED)
+        )
+    sessions = sessions.select_related("training_class__programme", "training_class__region").order_by(
+        "date", "start_time", "id"
     )
     region = request.GET.get("region") or ""
     found = Region.objects.filter(code=region).first() if region else None
@@ -260,7 +267,8 @@ def class_calendar(request):
         request,
         "training/class_calendar.html",
         {
-            "title": f"培训日历 · {first.year}年{first.month}月",
+            "title": "今日课堂签到" if roll else f"培训日历 · {first.year}年{first.month}月",
+            "roll": roll,
             "weeks": weeks,
             "weekdays": WEEKDAYS,
             "month": first,
