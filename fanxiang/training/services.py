@@ -330,6 +330,13 @@ def session_add(*, actor: Any, training_class: TrainingClass, data: dict[str, An
     return session
 
 
+def filing_deadline(start: dt.date, lead: int) -> dt.date:
+    """The last day a class starting on ``start`` may be filed: the service wants at least ``lead`` working
+    days after the filing day up to and including the start (``calendar.workdays_between``), so the day
+    before the ``lead``-th working day counted back from the start (the start itself included)."""
+    return calendar.workdays_before(start + dt.timedelta(days=1), lead) - dt.timedelta(days=1)
+
+
 def _check_filing(ctx: Context) -> None:
     klass = ctx.obj
     lead = Parameters.on(ctx.today).filing_lead_workdays
@@ -342,7 +349,7 @@ def _check_filing(ctx: Context) -> None:
             f"课表共{hours}课时，少于该项目规定的{klass.programme.hours_required}课时。",
         )
     if calendar.workdays_between(ctx.today, klass.start_date) < lead:
-        latest = calendar.workdays_before(klass.start_date, lead)
+        latest = filing_deadline(klass.start_date, lead)
         raise InvalidInput(
             "training.filing_too_late",
             f"培训班须在开班前至少{lead}个工作日备案（开班日期{_md(klass.start_date)}，最晚应于{_md(latest)}备案）。",

@@ -29,12 +29,12 @@ from typing import Any
 from django.db.models import Case, DateField, QuerySet, Value, When
 from django.urls import reverse
 
-from fanxiang.core import calendar
 from fanxiang.core.scope import CHANGE
 from fanxiang.core.tasks import TaskCount, deadline_counts, register_task_source
 from fanxiang.training.attendance import CHECKIN_STATES
 from fanxiang.training.choices import ClassStatus
 from fanxiang.training.models import ClassSession, Parameters, TrainingClass
+from fanxiang.training.services import filing_deadline
 from fanxiang.training.teachers import teaches
 from fanxiang.training.workflows import CLASSES, RUNNERS
 
@@ -90,13 +90,6 @@ def roll_sessions(user: Any, today: dt.date) -> QuerySet[ClassSession]:
         taught = [k.pk for k in candidates.select_related("provider", "region") if teaches(user, k)]
         return today_open.filter(training_class_id__in=taught)
     return today_open.filter(training_class__in=TrainingClass.objects.for_user(user, CHANGE))
-
-
-def filing_deadline(start: dt.date, lead: int) -> dt.date:
-    """The last day a class starting on ``start`` may be filed: the service wants at least ``lead`` working
-    days after the filing day up to and including the start (``calendar.workdays_between``), so the day
-    before the ``lead``-th working day counted back from the start (the start itself included)."""
-    return calendar.workdays_before(start + dt.timedelta(days=1), lead) - dt.timedelta(days=1)
 
 
 def _list_url(task: str) -> str:

@@ -126,6 +126,8 @@ def test_the_filing_deadline_is_the_services_last_day():
         with pytest.raises(InvalidInput) as refused:
             services.class_file(actor=officer, training_class=late, today=last + dt.timedelta(days=1))
         assert refused.value.code == "training.filing_too_late"
+        # the refusal names that same last day (it named a day the service refuses for a Saturday start)
+        assert f"最晚应于{last.year}年{last.month}月{last.day}日备案" in refused.value.message
     # the 3rd working day counted back from the start (itself included), less a day
     assert filing_deadline(dt.date(2020, 9, 21), 3) == dt.date(2020, 9, 16)  # Mon, Fri, Thu 17: Wed 16
     assert filing_deadline(dt.date(2020, 9, 28), 3) == dt.date(2020, 9, 24)  # Mon, Sun 27 (works), Fri 25
