@@ -9,7 +9,9 @@ calendar (:data:`HOLIDAYS`) is loaded by :func:`load_holidays` and never overwri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from fanxiang.core.models import Holiday
 
@@ -44,7 +46,29 @@ def load_holidays() -> None:
         )
 
 
+# the calendar exceptions read once for a block of work (:func:`read_once`); None outside one
+_READ_ONCE: ContextVar[dict[dt.date, bool] | None] = ContextVar("calendar_read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block the calendar's exceptions are read once (the whole table, a few rows a year) instead
+    of once per due date: for a batch that computes thousands of dates and edits no holiday meanwhile (the
+    demo year). Scoped to the block (a context variable): nothing outlives it."""
+    if _READ_ONCE.get() is not None:  # nested: the outer block's read stands
+        yield
+        return
+    token = _READ_ONCE.set(dict(Holiday.objects.values_list("date", "is_workday")))
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
+
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    known = _READ_ONCE.get()
+    if known is not None:
+        return {day: workday for day, workday in known.items() if start <= day <= end}
     return dict(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday"))
 
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from fanxiang.core import calendar
 from fanxiang.core.errors import DomainError
+from fanxiang.onestop.demo import max_pks, stamp_rows
 
 SEED = 2020
 COUNTIES = ("411625", "411628", "411602")  # the counties with a demo county officer
@@ -74,9 +75,7 @@ class Clock:
         self.minute = 0
 
     def _marks(self) -> list[int]:
-        marks = [m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for m in self.models]
-        marks.append(self.log.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
-        return marks
+        return max_pks([*self.models, self.log])
 
     def run(self, day: dt.date, call: Callable[..., Any], /, **kwargs: Any) -> Any:
         marks = self._marks()
@@ -85,9 +84,11 @@ class Clock:
         stamp = timezone.make_aware(
             dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=self.minute)
         )
-        for model, mark in zip(self.models, marks, strict=False):
-            model.objects.filter(pk__gt=mark).update(at=stamp)
-        self.log.objects.filter(pk__gt=marks[-1]).update(timestamp=stamp)
+        latest = self._marks()
+        fields = [(m, "at") for m in self.models] + [(self.log, "timestamp")]
+        for (model, field), mark, last in zip(fields, marks, latest, strict=True):
+            if last > mark:  # the call wrote rows there (else the update would touch none)
+                stamp_rows(model, field, mark, stamp)
         return result
 
 
@@ -351,6 +352,7 @@ class Programme:
         return made
 
 
+@calendar.read_once()  # thousands of due dates, one read of the holidays
 def load_loans_demo(today: dt.date | None = None, seed: int = SEED) -> list[str]:
     """Build the demo programme once; returns nothing (no logins)."""
     from fanxiang.entrepreneurs.models import Entrepreneur

@@ -32,6 +32,7 @@ from fanxiang.onestop.choices import (
     RequestStatus,
 )
 from fanxiang.onestop.models import (
+    REQUEST_REGIONS,
     Centre,
     Parameters,
     Rating,
@@ -470,7 +471,13 @@ def rating_create(
     if source not in RatingSource.values:
         raise InvalidInput.field("source", "onestop.source_invalid", "评价渠道不正确。")
     with transaction.atomic(), acting_as(actor):
-        req = ServiceRequest.objects.select_for_update().filter(pk=service_request.pk).first()
+        # with the centres and regions the role check reads (only the request's row is locked)
+        req = (
+            ServiceRequest.objects.select_related(*REQUEST_REGIONS, "service_type")
+            .select_for_update(of=("self",))
+            .filter(pk=service_request.pk)
+            .first()
+        )
         if req is None or not _may_record_for(actor, req, req.entrepreneur_id):
             raise NotFound("not_found", "记录不存在或无权访问。")
         if Rating.objects.filter(request=req).exists():

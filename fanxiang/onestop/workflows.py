@@ -85,6 +85,7 @@ REQUESTS = Workflow(
     due_field="due_date",
     clock=True,
     before_save=lambda ctx: set_due_soon(ctx),
+    lock_related=("service_type",),  # the request's name (audit log) is its service type's
 )
 
 RECTIFICATIONS = Workflow(

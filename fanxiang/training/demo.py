@@ -53,6 +53,7 @@ from fanxiang.core.errors import DomainError
 from fanxiang.core.validators import uscc_check_character
 from fanxiang.entrepreneurs import services as registry
 from fanxiang.entrepreneurs.models import Business, Entrepreneur
+from fanxiang.onestop.demo import max_pks, stamp_rows
 from fanxiang.policies.models import BenefitGrant
 from fanxiang.regions.models import Region, RegionLevel
 from fanxiang.training import attendance, certificates, claims, completion, services
@@ -158,8 +159,8 @@ class Clock:
         self.marks = self._latest()
 
     def _latest(self) -> list[int]:
-        """The highest primary key of each of those tables."""
-        return [m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for m, _ in self.rows]
+        """The highest primary key of each of those tables (one query)."""
+        return max_pks([m for m, _ in self.rows])
 
     @contextmanager
     def on(self, day: dt.date, at: dt.time | None = None) -> Iterator[None]:
@@ -171,7 +172,7 @@ class Clock:
         stamp = _at(day, at) if at else _at(day) + dt.timedelta(minutes=self.minute)
         for (model, field), mark, last in zip(self.rows, self.marks, latest, strict=True):
             if last > mark:
-                model.objects.filter(pk__gt=mark).update(**{field: stamp})
+                stamp_rows(model, field, mark, stamp)
         self.marks = latest
 
     def run(self, day: dt.date, call: Callable[..., Any], /, **kwargs: Any) -> Any:
@@ -615,6 +616,7 @@ def _now(
           days=days, filed=False, today=today)  # fmt: skip
 
 
+@calendar.read_once()  # thousands of due dates, one read of the holidays
 def load(today: dt.date | None = None) -> list[str]:
     if TrainingClass.objects.filter(name__endswith=MARK).exists() or not Entrepreneur.objects.exists():
         return []
