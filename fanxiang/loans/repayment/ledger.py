@@ -430,9 +430,12 @@ def _prepare_repayment(
 
 
 def _open_plan(actor: Any, loan: LoanApplication):
-    """The loan's plan (ensured), its periods, and their state before the change (for an exact reversal)."""
-    plan = schedule_ensure(actor=actor, loan=loan)
-    loan.refresh_from_db()
+    """The loan's plan (ensured), its periods, and their state before the change (for an exact reversal).
+    ``loan`` is the row the caller locked; it is read again only when generating the plan saved it."""
+    plan = RepaymentPlan.objects.filter(loan=loan).first()
+    if plan is None:
+        plan = schedule_generate(actor=actor, loan=loan)
+        loan.refresh_from_db()
     items = _items(plan)
     return plan, items, {i.pk: item_state(i) for i in items}
 
