@@ -110,12 +110,17 @@ class User(AbstractUser):
         return self.real_name or self.username
 
     def assignments(self) -> list[RoleAssignment]:
-        """Role assignments, cached on the instance for the request."""
+        """Role assignments, cached on the instance for the request. A list of users read with
+        ``prefetch_related("role_assignments__region")`` answers from the prefetch (no query per user)."""
         cached = getattr(self, "_fx_assignments", None)
         if cached is None:
-            cached = list(
-                self.role_assignments.select_related("region").order_by("region__tree_path", "role")
-            )
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("role_assignments")
+            if prefetched is not None:
+                cached = sorted(prefetched, key=lambda a: (a.region.tree_path, a.role))
+            else:
+                cached = list(
+                    self.role_assignments.select_related("region").order_by("region__tree_path", "role")
+                )
             self._fx_assignments = cached
         return cached
 

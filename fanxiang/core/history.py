@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.query import ModelIterable
 
 if TYPE_CHECKING:
     from auditlog.models import LogEntry
@@ -57,8 +58,24 @@ def history_of(
         pks = list(pks)
         if pks:
             q |= _entries_of(model, pks)
-    entries = LogEntry.objects.filter(q).select_related("actor", "content_type").order_by("-timestamp", "-id")
+    entries = (
+        HistoryQuerySet(model=LogEntry)
+        .filter(q)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-id")
+    )
     return entries[:limit] if limit is not None else entries
+
+
+class HistoryQuerySet(models.QuerySet):
+    """Change-log entries that, once read, know the people they name (:func:`prime_people`): the actors'
+    roles and the users a changed field points to come in two queries for the whole page, not two a row."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._iterable_class is ModelIterable:
+            prime_people(self._result_cache)
 
 
 # --------------------------------------------------------------------------- display
@@ -168,17 +185,158 @@ def _is_user_field(field: Any) -> bool:
     return isinstance(field, models.ForeignKey) and field.related_model is get_user_model()
 
 
-def _user_value(value: Any) -> str:
-    """A logged user id as a change log names the person (:func:`actor_label`), never their login."""
+DELETED_USER = "（已删除的用户）"
+
+
+def _pk_of(value: Any) -> int | None:
+    if value in (None, "", "None") or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _model_of(entry: LogEntry) -> type[models.Model] | None:
+    return entry.content_type.model_class() if entry.content_type_id else None
+
+
+def _relation(model: type[models.Model] | None, name: str) -> Any:
+    """The foreign key (or one-to-one) field ``name`` of ``model``, None for any other key."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if getattr(field, "many_to_one", False) or getattr(field, "one_to_one", False) else None
+
+
+def related_ids(entries: Iterable[LogEntry]) -> dict[type[models.Model], set[int]]:
+    """Per related model, the ids the entries' changed foreign keys point to (before and after)."""
+    wanted: dict[type[models.Model], set[int]] = {}
+    for entry in entries:
+        model = _model_of(entry)
+        changes = entry.changes if isinstance(entry.changes, dict) else (entry.changes_dict or {})
+        for name, values in changes.items():
+            field = _relation(model, str(name))
+            if field is not None and field.concrete and isinstance(values, (list, tuple)):
+                ids = {pk for pk in map(_pk_of, values) if pk is not None}
+                if ids:
+                    wanted.setdefault(field.related_model, set()).update(ids)
+    return wanted
+
+
+def _assignments_prefetch() -> Any:
+    """A user's role assignments with their regions, in the order ``User.assignments()`` keeps them."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    related = get_user_model()._meta.get_field("role_assignments").related_model
+    return Prefetch(
+        "role_assignments",
+        queryset=related._default_manager.select_related("region").order_by("region__tree_path", "role"),
+    )
+
+
+def people_labels(ids: Iterable[int], *, also: Iterable[Any] = ()) -> dict[int, str]:
+    """:func:`actor_label` of each user id in ``ids``, in one user query and one role query (the roles of
+    the users in ``also``, e.g. the entries' actors, come with that same role query)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import prefetch_related_objects
+
+    ids = set(ids)
+    users = list(get_user_model()._default_manager.filter(pk__in=ids)) if ids else []
+    others = [u for u in also if u is not None and getattr(u, "_fx_assignments", None) is None]
+    if users or others:
+        prefetch_related_objects([*users, *others], _assignments_prefetch())
+    return {u.pk: actor_label(u) for u in users}
+
+
+DELETED_RECORD = "（已删除的记录）"
+
+
+def record_placeholder(pk: Any) -> str:
+    """A related record the reader may not see (or that no longer exists), named by id only."""
+    return f"（记录 #{pk}）"
+
+
+def related_labels(
+    entries: Iterable[LogEntry],
+    *,
+    user: Any = None,
+    public: Iterable[type[models.Model]] = (),
+    also: Iterable[Any] = (),
+) -> dict[tuple[str, int], str]:
+    """``(model label, id) -> text`` for every record the entries' changed foreign keys point to, one query
+    per related model: a user by name and Chinese role (:func:`people_labels`), any other record by
+    ``str(obj)``. With ``user``, a region-owned record shows only when ``user`` may view it, a catalogue
+    record only for the models in ``public``; every other one reads :func:`record_placeholder`."""
     from django.contrib.auth import get_user_model
 
+    from fanxiang.core.scope import VIEW
+
+    user_model = get_user_model()
+    public = set(public)
+    labels: dict[tuple[str, int], str] = {}
+    wanted = related_ids(entries)
+    users = people_labels(wanted.pop(user_model, set()), also=also)
+    labels.update({(user_model._meta.label, pk): text for pk, text in users.items()})
+    for model, ids in wanted.items():
+        manager = model._default_manager
+        if user is not None and hasattr(manager, "for_user"):
+            qs = manager.for_user(user, VIEW)
+        elif user is not None and model not in public:
+            continue
+        else:
+            qs = manager.all()
+        labels.update({(model._meta.label, obj.pk): str(obj) for obj in qs.filter(pk__in=ids)})
+    return labels
+
+
+def related_value(field: Any, value: Any, labels: dict[tuple[str, int], str], *, scoped: bool) -> str:
+    """A logged foreign-key value as text: the related record's label, "" for none; a record missing from
+    ``labels`` reads as deleted (a user, or any record without a scope) or by its id (``scoped``)."""
     if value in (None, "", "None"):
         return ""
-    try:
-        user = get_user_model()._default_manager.filter(pk=int(value)).first()
-    except (TypeError, ValueError):
+    pk = _pk_of(value)
+    if pk is None:
         return str(value)
-    return actor_label(user) if user is not None else "（已删除的用户）"
+    found = labels.get((field.related_model._meta.label, pk))
+    if found is not None:
+        return found
+    if _is_user_field(field):
+        return DELETED_USER
+    return record_placeholder(pk) if scoped else DELETED_RECORD
+
+
+def prime_people(entries: Iterable[LogEntry]) -> None:
+    """Read, for a page of entries at once, the people and records they name: the actors' roles and what
+    their changed foreign keys point to; :func:`change_rows` then names them without a query."""
+    entries = list(entries)
+    actors = [entry.actor for entry in entries if entry.actor_id is not None]
+    labels = related_labels(entries, also=actors)
+    for entry in entries:
+        entry._fx_related = labels
+
+
+def _display_without_relations(entry: LogEntry, model: type[models.Model], raw: dict) -> dict[str, Any]:
+    """auditlog's display values (choice labels, local times) of the entry's fields other than foreign
+    keys: its display of a foreign key reads the related record, one query a value (they come from
+    :func:`related_labels` instead, for the whole page at once)."""
+    import copy
+
+    plain = {k: v for k, v in raw.items() if _relation(model, str(k)) is None}
+    if not plain:
+        return {}
+    shadow = copy.copy(entry)
+    shadow.changes = plain
+    try:
+        return {str(k): v for k, v in shadow.changes_display_dict.items()}
+    except Exception:  # a change of a field that no longer exists: show the raw values
+        return {}
 
 
 def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
@@ -190,10 +348,10 @@ def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
     raw = entry.changes_dict or {}
     if model is None or not raw:
         return []
-    try:
-        display = {str(k): v for k, v in entry.changes_display_dict.items()}
-    except Exception:  # a change of a field that no longer exists: show the raw values
-        display = {}
+    display = _display_without_relations(entry, model, raw)
+    related = getattr(entry, "_fx_related", None)
+    if related is None:  # an entry read on its own (not through history_of)
+        related = related_labels([entry])
     rows = []
     for name, values in raw.items():
         if name in SKIPPED_FIELDS:
@@ -206,8 +364,9 @@ def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
         if not _CJK.search(label):
             continue
         is_m2m = isinstance(values, dict) and values.get("type") == "m2m"
-        if _is_user_field(field) and isinstance(values, (list, tuple)) and len(values) == 2:
-            rows.append((label, *(_user_value(v) for v in values)))  # a person by name and role
+        if _relation(model, name) is not None and isinstance(values, (list, tuple)) and len(values) == 2:
+            # a person by name and role, another record by its name: read for the whole page at once
+            rows.append((label, *(related_value(field, v, related, scoped=False) for v in values)))
             continue
         # a JSON field's raw value: its display form is a truncated repr
         shown = values if is_m2m or isinstance(field, models.JSONField) else display.get(label, values)
