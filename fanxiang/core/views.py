@@ -153,6 +153,9 @@ MAX_PAGE_SIZE = 100
 SELECTION_INVALID = "batch.selection_invalid"
 SELECTION_EMPTY = "batch.selection_empty"
 MAX_SELECTION = 1000
+# the largest primary key (BigAutoField, a signed 64-bit integer): a posted id above it is refused as input
+# before it reaches a query (SQLite raises OverflowError on it, PostgreSQL a DataError)
+MAX_RECORD_ID = 2**63 - 1
 
 
 def page_size_of(request, default: int = PAGE_SIZES[0]) -> int:
@@ -171,19 +174,25 @@ def paginate(request, queryset, default: int = PAGE_SIZES[0]) -> Page:
 
 
 def selected_ids(data) -> list[int]:
-    """The row ids a list's batch form posted (``ids``); a non-number refuses the whole selection."""
-    raw = [v for v in data.getlist("ids") if str(v).strip()]
+    """The row ids a list's batch form posted (``ids``); anything but a record id (ASCII digits, 1 up to
+    :data:`MAX_RECORD_ID`) refuses the whole selection."""
+    raw = [str(v).strip() for v in data.getlist("ids") if str(v).strip()]
     if not raw:
         raise InvalidInput(SELECTION_EMPTY, "请先勾选要处理的记录。")
     if len(raw) > MAX_SELECTION:
         raise InvalidInput(SELECTION_INVALID, f"一次最多选择{MAX_SELECTION}条记录。")
-    try:
-        ids = list(dict.fromkeys(int(v) for v in raw))
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            SELECTION_INVALID, "所选记录有误，未执行任何操作，请刷新页面后重新选择。"
-        ) from None
-    return ids
+    if not all(is_record_id(v) for v in raw):
+        raise InvalidInput(SELECTION_INVALID, "所选记录有误，未执行任何操作，请刷新页面后重新选择。")
+    return list(dict.fromkeys(int(v) for v in raw))
+
+
+def is_record_id(value: Any) -> bool:
+    """Whether ``value`` (an int, or text of ASCII digits) is a possible primary key: 1…MAX_RECORD_ID."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_RECORD_ID)):
+            return False
+        value = int(value)
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_RECORD_ID
 
 
 def selected_in_scope(queryset, ids: list[int]):

@@ -9,6 +9,7 @@ from typing import Annotated
 from ninja import Field, Router, Schema
 
 from fanxiang.core.api import ErrorOut, InputSchema
+from fanxiang.core.views import MAX_RECORD_ID
 from fanxiang.entrepreneurs.contacts import contact_assign
 
 router = Router(tags=["返乡创业人员"])
@@ -16,8 +17,9 @@ router = Router(tags=["返乡创业人员"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-# a database id (an out-of-range number is refused as input, never reaches a query)
-RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+# a database id, the range the pages accept too (an out-of-range number is refused as input, 422, never
+# reaches a query)
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 class AssignIn(InputSchema):

@@ -5,9 +5,12 @@
 - :func:`contact_assign` (write): one contact for a selection of people, all or nothing in one transaction.
   The actor must be allowed to change each person (the edit rule: ``for_user(actor, CHANGE)``, active
   records only); a selection with an id outside that scope is refused whole (``batch.selection_invalid``,
-  without saying which). The contact must be an active staff user who sees every one of the people under
-  the one scope rule (``Entrepreneur.objects.for_user(contact)``), else ``entrepreneurs.contact_invalid``
-  on ``contact`` — a message that names no county and no person. ``contact=None`` clears.
+  without saying which). The contact must be one the picker offers the actor (:func:`contact_candidates`)
+  and see every one of the people (:func:`contact_sees`), else ``entrepreneurs.contact_invalid`` on
+  ``contact`` — one code and one message for any id (unknown, inactive, not on offer, not seeing everyone),
+  naming no county and no person, so the refusal reveals nothing about the id. ``contact=None`` clears.
+- :func:`contact_drop_if_unseen`: a person who moves (an approved transfer, a region edit) loses a contact
+  who no longer sees them (the same :func:`contact_sees`), in the save that moves them.
 - The new contact gets one inbox notice per batch (event :data:`CONTACT_EVENT`, registered in
   ``EntrepreneursConfig.ready``). This app sits below notifications and never imports it: the notice goes
   through the hook point ``"notifications.notify"`` (:func:`fanxiang.core.registry.hooks`), which the
@@ -32,7 +35,7 @@ from fanxiang.core import audit
 from fanxiang.core.errors import Forbidden, InvalidInput
 from fanxiang.core.registry import NotificationEvent, hooks
 from fanxiang.core.scope import CHANGE, VIEW, resolve, scope_q
-from fanxiang.core.views import MAX_SELECTION, SELECTION_EMPTY, selected_in_scope
+from fanxiang.core.views import MAX_SELECTION, SELECTION_EMPTY, is_record_id, selected_in_scope
 from fanxiang.entrepreneurs.choices import RecordStatus
 from fanxiang.entrepreneurs.models import Entrepreneur
 
@@ -81,18 +84,39 @@ def _as_ids(entrepreneurs: Iterable[Any]) -> list[int]:
         raise InvalidInput(SELECTION_EMPTY, "请先勾选要指派对接人的人员。")
     if len(ids) > MAX_SELECTION:
         raise InvalidInput("batch.selection_invalid", f"一次最多选择{MAX_SELECTION}条记录。")
-    if not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in ids):
+    if not all(isinstance(pk, int) and is_record_id(pk) for pk in ids):
         raise InvalidInput("batch.selection_invalid", "所选记录有误，未执行任何操作，请刷新页面后重新选择。")
     return ids
 
 
-def _valid_contact(contact: Any, ids: list[int]) -> Any:
-    """The contact as a fresh staff user (no request's narrowed working region), or ``contact_invalid``."""
+def contact_sees(contact: Any, people: Iterable[Entrepreneur]) -> bool:
+    """Whether ``contact`` sees every one of ``people`` under the one scope rule (what
+    ``Entrepreneur.objects.for_user(contact)`` returns), judged on the records as they stand in memory, so a
+    move not saved yet counts. ``contact`` should come fresh from the database (no request's narrowed
+    working region); an inactive account sees no one."""
+    scope = resolve(contact, Entrepreneur, VIEW)
+    return all(scope.covers(person) for person in people)
+
+
+def contact_drop_if_unseen(person: Entrepreneur) -> bool:
+    """After ``person`` moved (region set, not saved yet): clear the contact and its time when the contact
+    no longer sees them (:func:`contact_sees`). The caller's save writes it, in the same change-log row as
+    the move. Whether it cleared."""
+    if person.contact_id is None or contact_sees(person.contact, [person]):
+        return False
+    person.contact = None
+    person.contact_assigned_at = None
+    return True
+
+
+def _valid_contact(actor: Any, contact: Any, people: list[Entrepreneur]) -> Any:
+    """The contact as a fresh staff user, if the picker offers it to ``actor`` and it sees all ``people``;
+    any other id (unknown, inactive, not on offer, not seeing everyone) the same ``contact_invalid``."""
     pk = getattr(contact, "pk", contact)
-    if isinstance(pk, bool) or not isinstance(pk, int):
+    if not isinstance(pk, int) or not is_record_id(pk):
         pk = None
-    user = staff_users().filter(pk=pk, is_active=True).first() if pk is not None else None
-    if user is None or Entrepreneur.objects.for_user(user, VIEW).filter(pk__in=ids).count() != len(ids):
+    user = contact_candidates(actor).filter(pk=pk).first() if pk is not None else None
+    if user is None or not contact_sees(user, people):
         raise InvalidInput.field("contact", CONTACT_INVALID, CONTACT_INVALID_MESSAGE)
     return user
 
@@ -106,14 +130,19 @@ def contact_assign(*, actor: Any, entrepreneurs: Iterable[Any], contact: Any) ->
         raise Forbidden("scope.region_forbidden", "您的角色无权指派对接服务人员。")
     ids = _as_ids(entrepreneurs)
     selected_in_scope(Entrepreneur.objects.for_user(actor, CHANGE), ids)  # refused whole, no hint which
-    people = list(Entrepreneur.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    people = list(
+        Entrepreneur.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
     closed = [p.name for p in people if p.status != RecordStatus.ACTIVE]
     if closed:
         raise InvalidInput(
             "entrepreneur.closed",
             f"所选人员中有{len(closed)}人的记录已注销（{'、'.join(closed[:10])}），不能指派对接人，未执行任何操作。",
         )
-    user = None if contact is None else _valid_contact(contact, ids)
+    user = None if contact is None else _valid_contact(actor, contact, people)
     now = timezone.now()
     changed = 0
     for person in people:

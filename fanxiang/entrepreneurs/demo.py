@@ -2,10 +2,15 @@
 the county (by id, as the generator wrote them) get the county officer ``officer_411625`` as their contact,
 assigned by the city admin through the service (audited; the officer finds one inbox notice).
 
-Idempotent and never overwrites an edit: once the officer follows anyone up, a second run does nothing.
-Before the registry is filled (the first ``load_demo`` of ``make run``) there is no one to assign."""
+Runs once and never overwrites an edit: once any person of the county has ever had a contact (a ``contact``
+change in their change log — cleared since or not), a second run does nothing, so an admin who cleared
+every contact finds them cleared. Before the registry is filled (the first ``load_demo`` of ``make run``)
+there is no one to assign."""
 
 from __future__ import annotations
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 
 from fanxiang.accounts.selectors import staff_users
 from fanxiang.entrepreneurs.choices import RecordStatus
@@ -21,15 +26,26 @@ DEMO_CONTACT_PEOPLE = 30
 def load() -> list[str]:
     users = {u.username: u for u in staff_users().filter(username__in=[DEMO_CONTACT, DEMO_ASSIGNER])}
     contact, assigner = users.get(DEMO_CONTACT), users.get(DEMO_ASSIGNER)
-    if contact is None or assigner is None or Entrepreneur.objects.filter(contact=contact).exists():
+    if contact is None or assigner is None:
+        return []
+    county = Entrepreneur.objects.filter(region__tree_path__contains=f"/{DEMO_COUNTY}/")
+    if county.filter(contact__isnull=False).exists() or _ever_assigned(county):
         return []
     ids = list(
-        Entrepreneur.objects.filter(
-            region__tree_path__contains=f"/{DEMO_COUNTY}/", status=RecordStatus.ACTIVE, contact__isnull=True
-        )
+        county.filter(status=RecordStatus.ACTIVE)
         .order_by("pk")
         .values_list("pk", flat=True)[:DEMO_CONTACT_PEOPLE]
     )
     if ids:
         contact_assign(actor=assigner, entrepreneurs=ids, contact=contact)
     return []
+
+
+def _ever_assigned(people) -> bool:
+    """Whether the change log holds a contact change of any of ``people`` (the loader's own first run
+    writes one per person it assigns)."""
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Entrepreneur),
+        object_id__in=people.values("pk"),
+        changes__has_key="contact",
+    ).exists()

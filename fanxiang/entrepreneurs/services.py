@@ -23,6 +23,7 @@ from fanxiang.entrepreneurs.choices import (
     ReviewStatus,
     TransferStatus,
 )
+from fanxiang.entrepreneurs.contacts import contact_drop_if_unseen
 from fanxiang.entrepreneurs.models import (
     Business,
     BusinessFounder,
@@ -194,6 +195,8 @@ def entrepreneur_update(*, actor: Any, entrepreneur: Entrepreneur, data: dict[st
             setattr(entrepreneur, key, clean[key])
     if "started_on" in clean:
         entrepreneur.counted_on = _counted_on(clean, timezone.localtime(entrepreneur.created_at).date())
+    if entrepreneur.region_id != old_region_id:
+        contact_drop_if_unseen(entrepreneur)
     entrepreneur.save()
     if "priority_groups" in clean:
         before = set(entrepreneur.priority_groups.values_list("code", flat=True))
@@ -322,6 +325,7 @@ def _transfer_decided(ctx: Context) -> None:
     person = Entrepreneur.objects.select_for_update().get(pk=transfer.entrepreneur_id)
     old_region_id = person.region_id
     person.region = transfer.to_region
+    contact_drop_if_unseen(person)  # the old county's officer no longer follows them up
     person.save()
     if person.status == RecordStatus.ACTIVE:
         rollup_add_many(

@@ -322,13 +322,17 @@ class EntrepreneurDetailView(ScopedDetailView):
 
 
 class EntrepreneurContactView(EntrepreneurDetailView):
-    """POST only: the detail page's 对接人 form (views_contacts.contact_post); a refusal shows the page again
-    with the reason beside the form (422)."""
+    """The detail page's 对接人 form posts here (views_contacts.contact_post); a refusal shows the page again
+    with the reason beside the form (422). A GET (the address typed or reloaded) goes to the detail page,
+    which applies its own scope check."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
 
     def get_queryset(self):
         return selectors.entrepreneurs_for_user(self.request.user, CHANGE)
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponseRedirect(reverse("entrepreneurs:detail", args=[kwargs["pk"]]))
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()

@@ -368,3 +368,126 @@ def test_demo_loader_assigns_dancheng_people_once(demo):
     contact_assign(actor=demo["city_admin"], entrepreneurs=[people[0]], contact=None)
     registry_demo.load()
     assert contact_of(people[0]) is None and notices(officer).count() == 1
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def transfer_to_luyi(demo, p: Entrepreneur) -> None:
+    transfer = services.transfer_request(
+        actor=demo["officer_411628"],
+        id_number=p.id_number,
+        to_region=Region.objects.get(code="411628101"),
+        reason="已迁居鹿邑",
+    )
+    services.transfer_decide(actor=demo["officer_411625"], transfer=transfer, approve=True, note="同意")
+
+
+def test_a_transfer_drops_the_old_countys_contact_and_keeps_a_city_contact(demo):
+    moved, city_followed = person(demo, name="甲一"), person(demo, name="乙二")
+    contact_assign(actor=demo["officer_411625"], entrepreneurs=[moved], contact=demo["officer_411625"])
+    contact_assign(actor=demo["city_admin"], entrepreneurs=[city_followed], contact=demo["city_admin"])
+    transfer_to_luyi(demo, moved)
+    transfer_to_luyi(demo, city_followed)
+    moved.refresh_from_db()
+    assert moved.region.code == "411628101"
+    assert moved.contact_id is None and moved.contact_assigned_at is None
+    city_followed.refresh_from_db()
+    assert city_followed.contact_id == demo["city_admin"].pk and city_followed.contact_assigned_at is not None
+    # the move and the dropped contact are one change-log row, by the deciding officer
+    entry = LogEntry.objects.get_for_object(moved).order_by("-timestamp", "-pk").first()
+    assert {"region", "contact"} <= set(entry.changes_dict)
+    assert entry.actor_id == demo["officer_411625"].pk
+
+
+def test_a_region_edit_drops_a_contact_who_no_longer_sees_the_person(demo):
+    moved, stays = person(demo, name="甲一"), person(demo, name="乙二")
+    contact_assign(actor=demo["officer_411625"], entrepreneurs=[moved, stays], contact=demo["officer_411625"])
+    services.entrepreneur_update(actor=demo["city_admin"], entrepreneur=moved, data={"region": "411628101"})
+    moved.refresh_from_db()
+    assert moved.region.code == "411628101" and moved.contact_id is None and moved.contact_assigned_at is None
+    assert (
+        "contact" in LogEntry.objects.get_for_object(moved).order_by("-timestamp", "-pk").first().changes_dict
+    )
+    # a move inside the contact's county keeps them
+    town = Region.objects.filter(code__startswith="411625", level=stays.region.level).exclude(
+        pk=stays.region_id
+    )
+    services.entrepreneur_update(
+        actor=demo["officer_411625"], entrepreneur=stays, data={"region": town.first().code}
+    )
+    assert contact_of(stays) == demo["officer_411625"].pk
+
+
+def test_only_a_contact_on_offer_is_accepted_and_every_other_id_reads_the_same(demo, api):
+    mine = person(demo, name="张三")
+    officer = demo["officer_411625"]
+    inactive = User.objects.create(username="left_411625", real_name="离岗人", is_active=False)
+    RoleAssignment.objects.create(
+        user=inactive, role=Role.COUNTY_OFFICER, region=Region.objects.get(code="411625")
+    )
+    # the city admin and the leader see the person, but the county officer's picker never offers them
+    offered = set(contact_candidates(officer).values_list("pk", flat=True))
+    assert demo["city_admin"].pk not in offered and demo["leader"].pk not in offered
+    client = api("officer_411625")
+    bodies = set()
+    for contact in (demo["city_admin"], demo["leader"], demo["officer_411628"], inactive, 999_999):
+        exc = refused(lambda c=contact: contact_assign(actor=officer, entrepreneurs=[mine], contact=c))
+        assert (exc.code, set(exc.errors)) == (CONTACT_INVALID, {"contact"})
+        response = client.post(
+            "/api/v1/entrepreneurs/batch/assign",
+            {"ids": [mine.pk], "contact": contact.pk if contact != 999_999 else contact},
+        )
+        assert response.status_code == 422
+        bodies.add(response.content)
+    assert len(bodies) == 1  # no id answers differently
+    assert contact_of(mine) is None
+
+
+def test_a_huge_or_odd_id_is_refused_as_a_selection_not_a_500(demo, web, api):
+    mine = person(demo, name="张三")
+    officer = web("officer_411625")
+    for bad in ("99999999999999999999", str(2**63), "0", "-1", "1_0", "١٢", "+1"):
+        response = officer.post(
+            "/entrepreneurs/batch/",
+            {"action": "assign", "ids": [mine.pk, bad], "assign-contact": demo["service_clerk"].pk},
+        )
+        assert response.status_code == 422, bad
+        assert f'data-code="{SELECTION_INVALID}"' in text(response), bad
+    assert contact_of(mine) is None
+    # the largest possible id is a valid input that names no record
+    response = officer.post(
+        "/entrepreneurs/batch/",
+        {"action": "assign", "ids": [str(2**63 - 1)], "assign-contact": demo["service_clerk"].pk},
+    )
+    assert response.status_code == 422 and f'data-code="{SELECTION_INVALID}"' in text(response)
+    client = api("officer_411625")
+    for body in (
+        {"ids": [99999999999999999999], "contact": demo["service_clerk"].pk},
+        {"ids": [mine.pk], "contact": 99999999999999999999},
+        {"ids": [2**63], "contact": None},
+    ):
+        response = client.post("/api/v1/entrepreneurs/batch/assign", body)
+        assert response.status_code == 422, response.content
+    response = client.post("/api/v1/entrepreneurs/batch/assign", {"ids": [2**63 - 1], "contact": None})
+    assert response.status_code == 422 and response.json()["code"] == SELECTION_INVALID
+    for bad in (2**63, 0, True):
+        exc = refused(
+            lambda b=bad: contact_assign(actor=demo["officer_411625"], entrepreneurs=[b], contact=None)
+        )
+        assert exc.code == SELECTION_INVALID
+
+
+def test_get_on_the_contact_form_address_goes_to_the_detail_page(demo, web):
+    mine = person(demo)
+    response = web("officer_411625").get(f"/entrepreneurs/{mine.pk}/contact/")
+    assert response.status_code == 302 and response["Location"] == f"/entrepreneurs/{mine.pk}/"
+
+
+def test_demo_loader_runs_once_even_after_every_contact_was_cleared(demo):
+    people = [person(demo, name=f"演示{i}") for i in range(3)]
+    registry_demo.load()
+    assert all(contact_of(p) == demo["officer_411625"].pk for p in people)
+    contact_assign(actor=demo["city_admin"], entrepreneurs=people, contact=None)
+    registry_demo.load()
+    assert all(contact_of(p) is None for p in people)
