@@ -225,7 +225,7 @@ def test_page_submit_problem_is_shown(me):
     problem = re.search(
         r'<div class="alert" data-testid="submit-problem" data-code="([^"]+)">([^<]*)</div>', body
     )
-    assert problem and problem.group(1).startswith("loan.")  # the code as an attribute only
+    assert problem and problem.group(1) == "loan.incomplete"  # the code as an attribute only
     assert re.search(r"[\u4e00-\u9fff]", problem.group(2)) and "loan." not in problem.group(2)
 
 
