@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from fanxiang.core.history import roles_prefetch
 from fanxiang.core.scope import VIEW
 from fanxiang.credit.models import CreditEntry, CreditEvent
 
@@ -25,6 +26,7 @@ def blacklist_in_force(user: Any, day: dt.date, *, q: str = "") -> QuerySet[Cred
         .filter(Q(until__isnull=True) | Q(until__gte=day))
         .filter(~Exists(later))
         .select_related("entrepreneur__region", "business", "recorded_by")
+        .prefetch_related(roles_prefetch("recorded_by"))  # the page names each recorder with their role
     )
     q = (q or "").strip()
     if q:

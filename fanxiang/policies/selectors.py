@@ -15,6 +15,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fanxiang.core.errors import Forbidden, InvalidInput, NotFound
+from fanxiang.core.history import roles_prefetch
 from fanxiang.core.scope import EXPORT, VIEW, resolve
 from fanxiang.entrepreneurs.choices import RecordStatus
 from fanxiang.entrepreneurs.models import Entrepreneur
@@ -120,7 +121,11 @@ def active_items() -> QuerySet[PolicyItem]:
 
 
 def rule_versions(item: PolicyItem) -> QuerySet[PolicyRuleVersion]:
-    return item.rule_versions.select_related("created_by", "published_by").order_by("-version")
+    return (
+        item.rule_versions.select_related("created_by", "published_by")
+        .prefetch_related(roles_prefetch("created_by"))  # the version tables name the author with their role
+        .order_by("-version")
+    )
 
 
 def ended_q(on: dt.date) -> Q:

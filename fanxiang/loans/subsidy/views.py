@@ -175,9 +175,10 @@ def batch_history(batch) -> list[dict]:
 
 
 def audit_history(obj) -> list:
-    from auditlog.models import LogEntry
+    """The object's last 20 change-log entries, their actors' roles read once for all of them."""
+    from fanxiang.core.history import history_of
 
-    return list(LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp")[:20])
+    return list(history_of(obj))
 
 
 class BatchActionView(BatchDetailView):
