@@ -313,7 +313,12 @@ class AssignmentExportView(ScopedExportView):
 @login_required
 def audit_list(request):
     _require_admin(request.user)
-    from fanxiang.accounts.selectors import audit_change_rows, audit_entries, audit_note_rows
+    from fanxiang.accounts.selectors import (
+        audit_change_rows,
+        audit_entries,
+        audit_note_rows,
+        audit_related_labels,
+    )
 
     filters = {
         k: request.GET.get(k, "") for k in ("event", "actor", "model", "object", "date_from", "date_to", "ip")
@@ -321,8 +326,9 @@ def audit_list(request):
     qs = audit_entries(**filters)
     page = paginate(request, qs, 30)
     page.object_list = list(page.object_list)
+    related = audit_related_labels(page.object_list, request.user)  # once for the page, in the admin's scope
     for entry in page.object_list:
-        entry.change_rows = audit_change_rows(entry)
+        entry.change_rows = audit_change_rows(entry, related)
         entry.note_rows = audit_note_rows(entry)
     query = request.GET.copy()
     query.pop("page", None)

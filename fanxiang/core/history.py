@@ -162,10 +162,16 @@ def _readable(field: Any, labels: dict[str, str], value: Any) -> str:
 
 
 def field_change(
-    model: type[models.Model] | None, name: str, before: Any, after: Any
+    model: type[models.Model] | None,
+    name: str,
+    before: Any,
+    after: Any,
+    related: dict[tuple[str, int], str] | None = None,
 ) -> tuple[str, Any, Any]:
     """One logged change of a field as ``(label, before, after)`` for a reader (the audit page): the Chinese
-    label and readable values (None for an empty one) when the model has the field, else as logged."""
+    label and readable values (None for an empty one) when the model has the field, else as logged. A
+    foreign key reads as the record's text in ``related`` (:func:`related_labels` of the page, scoped to
+    the reader); a record not there (hidden from the reader, deleted, or no ``related`` given) by its id."""
     from django.core.exceptions import FieldDoesNotExist
 
     try:
@@ -175,6 +181,9 @@ def field_change(
     label = str(getattr(field, "verbose_name", "")) if field is not None else ""
     if not _CJK.search(label) or getattr(field, "many_to_many", False):
         return name, before, after
+    if _relation(model, name) is not None and field.concrete:
+        shown = (related_value(field, v, related or {}, scoped=True) for v in (before, after))
+        return (label, *(text or None for text in shown))
     labels = _value_labels(model, field)
     return label, _readable(field, labels, before) or None, _readable(field, labels, after) or None
 
@@ -300,7 +309,8 @@ def related_labels(
 
 def related_value(field: Any, value: Any, labels: dict[tuple[str, int], str], *, scoped: bool) -> str:
     """A logged foreign-key value as text: the related record's label, "" for none; a record missing from
-    ``labels`` reads as deleted (a user, or any record without a scope) or by its id (``scoped``)."""
+    ``labels`` reads by its id when the labels are scoped to a reader (``scoped``: hidden or deleted, the
+    reader is not told which), else as deleted."""
     if value in (None, "", "None"):
         return ""
     pk = _pk_of(value)
@@ -309,9 +319,9 @@ def related_value(field: Any, value: Any, labels: dict[tuple[str, int], str], *,
     found = labels.get((field.related_model._meta.label, pk))
     if found is not None:
         return found
-    if _is_user_field(field):
-        return DELETED_USER
-    return record_placeholder(pk) if scoped else DELETED_RECORD
+    if scoped:
+        return record_placeholder(pk)
+    return DELETED_USER if _is_user_field(field) else DELETED_RECORD
 
 
 class _Page:
