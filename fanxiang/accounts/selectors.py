@@ -87,12 +87,20 @@ def audit_change_rows(
     changes = entry.changes if isinstance(entry.changes, dict) else {}
     model = entry.content_type.model_class() if entry.content_type_id else None
     rows = []
-    for field, value in changes.items():
+    for field, value in _in_field_order(model, changes):
         if isinstance(value, (list, tuple)) and len(value) == 2:
             rows.append(field_change(model, str(field), value[0], value[1], related))
         else:
             rows.append(field_change(model, str(field), None, value, related))
     return rows
+
+
+def _in_field_order(model: Any, changes: dict) -> list[tuple[Any, Any]]:
+    """The changes in the model's field order, other keys after them as logged: the same order on every
+    database (PostgreSQL's jsonb keeps its keys sorted by length, not as written)."""
+    order = {f.name: i for i, f in enumerate(model._meta.get_fields())} if model is not None else {}
+    items = list(changes.items())
+    return sorted(items, key=lambda kv: (0, order[kv[0]]) if kv[0] in order else (1, items.index(kv)))
 
 
 def audit_related_labels(entries: list[LogEntry], viewer: Any) -> dict[tuple[str, int], str]:
@@ -213,8 +221,7 @@ def audit_note_rows(entry: LogEntry) -> list[tuple[str, Any]]:
     keys the services log, NOTE_LABELS) by Chinese name and readable value (是/否 for yes/no), any other
     key as logged."""
     data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
-    return [
-        (NOTE_LABELS.get(str(k), str(k)), _note_value(entry, str(k), v))
-        for k, v in data.items()
-        if k != "event"
-    ]
+    known = {k: i for i, k in enumerate(NOTE_LABELS)}  # the table's order on every database (jsonb reorders)
+    logged = [k for k in data if k != "event"]
+    keys = sorted(logged, key=lambda k: (0, known[k]) if k in known else (1, logged.index(k)))
+    return [(NOTE_LABELS.get(str(k), str(k)), _note_value(entry, str(k), data[k])) for k in keys]
