@@ -8,6 +8,7 @@ loader (below).
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from fanxiang.accounts.models import Organization, RoleAssignment, User
@@ -79,11 +80,12 @@ def load_demo_users() -> list[str]:
             },
         )
     created = []
+    hashed = None  # the one documented demo password, hashed once (each hash costs about half a second)
     for username, real_name, org_code, roles in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, real_name=real_name)
-            user.set_password(DEMO_PASSWORD)
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user = User(username=username, real_name=real_name, password=hashed)
             created.append(username)
         user.real_name = real_name
         user.organization = Organization.objects.get(code=org_code)
