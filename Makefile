@@ -74,24 +74,7 @@ pytest-pg: install
 fuzz: install
 	bash scripts/api_fuzz.sh
 
-# The PostgreSQL step and the API fuzz run leave part of the two cores idle each (the tests wait on the
-# database's round trips; the fuzzer is one process bound by its interpreter lock), so they run side by
-# side: the fuzz run's output is printed once PostgreSQL's is done, and either failing fails the target.
-# TEST_SERIAL=1 runs them one after the other.
-test: lint pytest
-ifeq ($(TEST_SERIAL),1)
-	@$(MAKE) --no-print-directory pytest-pg
-	@$(MAKE) --no-print-directory fuzz
-else
-	@log=$$(mktemp); echo "== API fuzz run started beside PostgreSQL (its output follows PostgreSQL's) =="; \
-	$(MAKE) --no-print-directory fuzz > "$$log" 2>&1 & fuzz_pid=$$!; \
-	$(MAKE) --no-print-directory pytest-pg; pg_status=$$?; \
-	wait $$fuzz_pid; fuzz_status=$$?; \
-	cat "$$log"; rm -f "$$log"; \
-	if [ $$pg_status -ne 0 ]; then echo "pytest on PostgreSQL failed (exit $$pg_status)"; fi; \
-	if [ $$fuzz_status -ne 0 ]; then echo "API fuzz run failed (exit $$fuzz_status)"; fi; \
-	[ $$pg_status -eq 0 ] && [ $$fuzz_status -eq 0 ]
-endif
+test: lint pytest pytest-pg fuzz
 
 bench: install
 	$(BIN)/python bench/run_all.py
