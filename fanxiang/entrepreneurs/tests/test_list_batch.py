@@ -31,7 +31,7 @@ def text(response) -> str:
 
 
 def row_of(html: str, pk: int) -> str:
-    marker = f'value="{pk}"'
+    marker = f'name="ids" value="{pk}"'  # the row's checkbox (a filter's option may carry the same value)
     assert marker in html, f"row {pk} not on the page"
     return html.split(marker, 1)[1].split("</tr>", 1)[0]
 
