@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from django.db import models
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # A decimal number as text: optional sign, digits, optional fraction. No exponent, no spaces, no NaN.
@@ -67,6 +67,14 @@ Money = Annotated[
         mode="validation",
     ),
 ]
+
+
+# The largest primary key (BigAutoField, a signed 64-bit integer): a larger id is refused as input before it
+# reaches a query (SQLite raises OverflowError on it, PostgreSQL a DataError). The pages' batch forms use
+# the same bound (core.views.is_record_id).
+MAX_RECORD_ID = 2**63 - 1
+# A record id in a request body (1 … MAX_RECORD_ID; out of range is 422, never a 500)
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 def choice(choices: type[models.TextChoices], *, blank: bool = False, enforce: bool = True) -> Any:

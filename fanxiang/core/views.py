@@ -27,6 +27,7 @@ from django.views.generic import DetailView, ListView
 from fanxiang.core import audit
 from fanxiang.core.errors import DomainError, InvalidInput
 from fanxiang.core.excel import build_workbook, xlsx_response
+from fanxiang.core.schema import MAX_RECORD_ID
 from fanxiang.core.scope import ADD, CHANGE, EXPORT, VIEW, RegionScopedModel, resolve, scope_q
 
 
@@ -153,9 +154,6 @@ MAX_PAGE_SIZE = 100
 SELECTION_INVALID = "batch.selection_invalid"
 SELECTION_EMPTY = "batch.selection_empty"
 MAX_SELECTION = 1000
-# the largest primary key (BigAutoField, a signed 64-bit integer): a posted id above it is refused as input
-# before it reaches a query (SQLite raises OverflowError on it, PostgreSQL a DataError)
-MAX_RECORD_ID = 2**63 - 1
 
 
 def page_size_of(request, default: int = PAGE_SIZES[0]) -> int:

@@ -4,22 +4,15 @@ registry's (``EntrepreneursConfig.ready``). ``/batch/assign`` is a literal path;
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from ninja import Field, Router, Schema
 
 from fanxiang.core.api import ErrorOut, InputSchema
-from fanxiang.core.views import MAX_RECORD_ID
+from fanxiang.core.schema import RecordId
 from fanxiang.entrepreneurs.contacts import contact_assign
 
 router = Router(tags=["返乡创业人员"])
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-# a database id, the range the pages accept too (an out-of-range number is refused as input, 422, never
-# reaches a query)
-RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 class AssignIn(InputSchema):
