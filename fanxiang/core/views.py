@@ -174,14 +174,19 @@ def paginate(request, queryset, default: int = PAGE_SIZES[0]) -> Page:
 def selected_ids(data) -> list[int]:
     """The row ids a list's batch form posted (``ids``); anything but a record id (ASCII digits, 1 up to
     :data:`MAX_RECORD_ID`) refuses the whole selection."""
-    raw = [str(v).strip() for v in data.getlist("ids") if str(v).strip()]
-    if not raw:
-        raise InvalidInput(SELECTION_EMPTY, "请先勾选要处理的记录。")
-    if len(raw) > MAX_SELECTION:
+    return checked_ids([str(v).strip() for v in data.getlist("ids") if str(v).strip()])
+
+
+def checked_ids(values: list[Any], empty_message: str = "请先勾选要处理的记录。") -> list[int]:
+    """A batch selection as distinct record ids, in order: none is ``batch.selection_empty``; more than
+    :data:`MAX_SELECTION`, or anything that is no record id (:func:`is_record_id`), refuses it whole."""
+    if not values:
+        raise InvalidInput(SELECTION_EMPTY, empty_message)
+    if len(values) > MAX_SELECTION:
         raise InvalidInput(SELECTION_INVALID, f"一次最多选择{MAX_SELECTION}条记录。")
-    if not all(is_record_id(v) for v in raw):
+    if not all(is_record_id(v) for v in values):
         raise InvalidInput(SELECTION_INVALID, "所选记录有误，未执行任何操作，请刷新页面后重新选择。")
-    return list(dict.fromkeys(int(v) for v in raw))
+    return list(dict.fromkeys(int(v) for v in values))
 
 
 def is_record_id(value: Any) -> bool:

@@ -35,7 +35,7 @@ from fanxiang.core import audit
 from fanxiang.core.errors import Forbidden, InvalidInput
 from fanxiang.core.registry import NotificationEvent, hooks
 from fanxiang.core.scope import CHANGE, VIEW, resolve, scope_q
-from fanxiang.core.views import MAX_SELECTION, SELECTION_EMPTY, is_record_id, selected_in_scope
+from fanxiang.core.views import checked_ids, is_record_id, selected_in_scope
 from fanxiang.entrepreneurs.choices import RecordStatus
 from fanxiang.entrepreneurs.models import Entrepreneur
 
@@ -79,14 +79,9 @@ def contact_label(user: Any) -> str:
 
 
 def _as_ids(entrepreneurs: Iterable[Any]) -> list[int]:
-    ids = list(dict.fromkeys(getattr(e, "pk", e) for e in entrepreneurs))
-    if not ids:
-        raise InvalidInput(SELECTION_EMPTY, "请先勾选要指派对接人的人员。")
-    if len(ids) > MAX_SELECTION:
-        raise InvalidInput("batch.selection_invalid", f"一次最多选择{MAX_SELECTION}条记录。")
-    if not all(isinstance(pk, int) and is_record_id(pk) for pk in ids):
-        raise InvalidInput("batch.selection_invalid", "所选记录有误，未执行任何操作，请刷新页面后重新选择。")
-    return ids
+    return checked_ids(
+        list(dict.fromkeys(getattr(e, "pk", e) for e in entrepreneurs)), "请先勾选要指派对接人的人员。"
+    )
 
 
 def contact_sees(contact: Any, people: Iterable[Entrepreneur]) -> bool:
